@@ -1,0 +1,50 @@
+package dev.strata.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** Entry point of {@code image-tool}: parses the command line and maps failures to exit codes. */
+@Command(name = "image-tool",
+        mixinStandardHelpOptions = true,
+        versionProvider = ImageTool.Version.class,
+        description = "Layered container images: pull, unpack, diff and store them.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class ImageTool implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code; tests call this instead of {@link #main}. */
+    public static int execute(String... args) {
+        return new CommandLine(new ImageTool()).execute(args);
+    }
+
+    /** Reads the version Maven wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = ImageTool.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"image-tool " + p.getProperty("version", "unknown"),
+                    "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name") + " "
+                            + System.getProperty("os.arch")};
+        }
+    }
+}
