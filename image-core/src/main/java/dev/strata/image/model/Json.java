@@ -29,6 +29,7 @@ final class Json {
     static final int MAX_NESTING_DEPTH = 64;
     /** A size or schemaVersion never needs more digits; longer numbers are refused before they are converted. */
     static final int MAX_NUMBER_LENGTH = 64;
+    private static final int MAX_PATH_PARTS = 12;
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -96,6 +97,7 @@ final class Json {
             if (hint > 0) {
                 cause = cause.substring(0, hint);
             }
+            cause = cause.replaceAll(", from `[^`]*`", "");
         }
         return new InvalidImageException(pathOf(parser.getParsingContext()) + ": invalid JSON at "
                 + location(parser) + ": " + cause + " (" + document + ")", e);
@@ -117,6 +119,12 @@ final class Json {
             }
         }
         Collections.reverse(parts);
+        if (parts.size() > MAX_PATH_PARTS) {
+            // a hostile nesting would otherwise make the message as long as the document
+            int hidden = parts.size() - MAX_PATH_PARTS;
+            parts = new ArrayList<>(parts.subList(0, MAX_PATH_PARTS));
+            parts.add("…(" + hidden + " more levels)");
+        }
         return "$" + String.join("", parts);
     }
 

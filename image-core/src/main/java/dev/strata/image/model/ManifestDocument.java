@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * What a manifest endpoint or a manifest blob can hold: an image manifest or an image index (a Docker manifest
- * list is an index). {@link Manifests#parse} returns one; switch over the two cases.
+ * list is an index). {@link Manifests#parse} returns one; the
+ * interface is sealed, so the two cases are all there is.
  */
 public sealed interface ManifestDocument permits ImageManifest, ImageIndex {
     int schemaVersion();
