@@ -12,7 +12,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = ImageTool.Version.class,
         description = "Layered container images: pull, unpack, diff and store them.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ApplyCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +30,17 @@ public final class ImageTool implements Runnable {
 
     /** Runs the CLI and returns its exit code; tests call this instead of {@link #main}. */
     public static int execute(String... args) {
-        return new CommandLine(new ImageTool()).execute(args);
+        CommandLine cli = new CommandLine(new ImageTool());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // One line on stderr: the message names the entry, digest or path; stack traces only on request.
+            String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            cmd.getErr().println("image-tool: error: " + message);
+            if (System.getenv("IMAGE_TOOL_DEBUG") != null) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return ExitCodes.of(e);
+        });
+        return cli.execute(args);
     }
 
     /** Reads the version Maven wrote into the jar. */

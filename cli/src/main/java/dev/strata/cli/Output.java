@@ -1,0 +1,39 @@
+package dev.strata.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.Map;
+
+/** Results go to stdout, as JSON with --json or as aligned "key value" lines for people. */
+final class Output {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Output() {
+    }
+
+    static void print(Map<String, ?> fields, boolean json) {
+        if (json) {
+            printJson(fields);
+            return;
+        }
+        int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (Map.Entry<String, ?> e : fields.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Collection<?> c && c.isEmpty()) {
+                continue;
+            }
+            System.out.printf("%-" + width + "s  %s%n", e.getKey(), v);
+        }
+    }
+
+    static void printJson(Object value) {
+        try {
+            System.out.println(JSON.writeValueAsString(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
