@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -81,6 +82,10 @@ public final class ContentWriter extends OutputStream {
                 return done(store, expected, existing.get());
             }
             Path part = store.partFile(expected);
+            if (Files.exists(part, LinkOption.NOFOLLOW_LINKS) && !Files.isWritable(part)) {
+                // Killed between the chmod and the rename of a commit: writable again, then resumed as usual.
+                Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             long have = channel.size();

@@ -291,7 +291,7 @@ class ContentStoreTest {
         Files.writeString(sha.resolve(a.encoded().toUpperCase()), "junk");
         Files.writeString(sha.resolve("0".repeat(63)), "junk");
         Files.createDirectories(sha.resolve("1".repeat(64)));
-        Files.createSymbolicLink(sha.resolve("2".repeat(64)), Path.of("/etc/passwd"));
+        Files.createSymbolicLink(sha.resolve("2".repeat(64)), Files.writeString(tmp.resolve("outside"), "secret"));
         Files.createDirectories(dir.resolve("blobs/md5"));
         Files.writeString(dir.resolve("blobs/md5/" + "3".repeat(32)), "junk");
 
