@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code image-tool apply LAYER_FILE TARGET_DIR}: applies one layer blob onto a directory. */
-@Command(name = "apply",
+@Command(name = "apply", mixinStandardHelpOptions = true,
         description = "Apply one layer blob (tar, tar+gzip or tar+zstd, detected from its bytes) onto a directory, "
                 + "with OCI whiteouts as deletions (or in overlay form with --overlay).",
         footer = {"", "Examples:", "  image-tool apply layer.tar.gz rootfs/", "  curl -s ... | image-tool apply - rootfs/",
