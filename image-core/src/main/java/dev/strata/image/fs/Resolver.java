@@ -1,0 +1,216 @@
+package dev.strata.image.fs;
+
+import dev.strata.image.fs.Native.LinuxLibc;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a directory under a root as if the process were chrooted there: every symlink met on the way, however it
+ * was planted, is resolved with the root as {@code /}, {@code ..} stops at the root, and magic links (procfs
+ * {@code /proc/PID/fd/N}, {@code /proc/PID/root}, ...) are refused with ELOOP. Two implementations with the same
+ * results:
+ *
+ * <ul>
+ *   <li>{@code openat2(root, path, O_PATH|O_DIRECTORY, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS)} (Linux 5.6+): the
+ *       kernel does the whole walk atomically with respect to the root.</li>
+ *   <li>a component walk for older kernels or seccomp profiles that hide openat2: each component is opened with
+ *       {@code openat(dir, name, O_PATH|O_NOFOLLOW)}, so the kernel never follows anything; a symlink is read with
+ *       {@code readlinkat} and its target is spliced into the remaining components (absolute targets restart at
+ *       the root). {@code ..} pops the stack of directory fds we came through, which is the physical parent and
+ *       can never be above the root. At most 40 symlinks are followed (ELOOP), as in the kernel.</li>
+ * </ul>
+ * The returned fd is an O_PATH directory fd; an attacker who swaps a directory for a symlink after we opened it
+ * cannot redirect it, since every later call is relative to that fd.
+ */
+final class Resolver {
+    private static final Logger LOG = LoggerFactory.getLogger(Resolver.class);
+    static final int MAX_SYMLINKS = 40;
+    private static final int DIR_FLAGS = Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC;
+
+    private static volatile Boolean openat2Supported;
+
+    /** struct open_how {u64 flags; u64 mode; u64 resolve}; the same for every call, so one per thread. */
+    private static final ThreadLocal<ByteBuffer> HOW = ThreadLocal.withInitial(() -> {
+        ByteBuffer how = ByteBuffer.allocateDirect(24).order(ByteOrder.nativeOrder());
+        how.putLong(0, DIR_FLAGS);
+        how.putLong(8, 0);
+        how.putLong(16, Native.RESOLVE_IN_ROOT | Native.RESOLVE_NO_MAGICLINKS);
+        return how;
+    });
+
+    private Resolver() {}
+
+    /** Whether this kernel (and seccomp profile) lets us use openat2 with RESOLVE_IN_ROOT; probed once. */
+    static boolean openat2Supported(int rootfd) {
+        Boolean s = openat2Supported;
+        if (s == null) {
+            try {
+                int fd = openat2(rootfd, Native.DOT);
+                if (fd >= 0) {
+                    Native.closeQuietly(fd);
+                    s = true;
+                } else {
+                    LOG.debug("openat2 unavailable ({}); using the component walk", Errno.name(-fd));
+                    s = false;
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("openat2 unavailable; using the component walk", e);
+                s = false;
+            }
+            openat2Supported = s;
+        }
+        return s;
+    }
+
+    /**
+     * An O_PATH fd of the directory {@code comps} under the root (following symlinks within the root), or
+     * {@code rootfd} itself when {@code comps} is empty: release it with {@link #release}.
+     */
+    static int openDir(int rootfd, List<String> comps, boolean useOpenat2, String op, String display)
+            throws IOException {
+        if (comps.isEmpty()) {
+            return rootfd;
+        }
+        if (useOpenat2) {
+            byte[] path = Native.cstr(String.join("/", comps));
+            for (int attempt = 0; ; attempt++) {
+                int fd = openat2(rootfd, path);
+                if (fd >= 0) {
+                    return fd;
+                }
+                // EAGAIN: a concurrent rename raced with ".."; the kernel asks us to retry.
+                if ((-fd != Errno.EAGAIN && -fd != Errno.EINTR) || attempt >= 64) {
+                    throw Errno.exception(-fd, op, display);
+                }
+            }
+        }
+        return walk(rootfd, comps, op, display);
+    }
+
+    static void release(int rootfd, int fd) {
+        if (fd != rootfd) {
+            Native.closeQuietly(fd);
+        }
+    }
+
+    /** Returns the fd, or minus errno. */
+    private static int openat2(int rootfd, byte[] path) {
+        long r = Native.libc().sysOpenat2(Native.SYS_OPENAT2, rootfd, path, HOW.get(), 24);
+        return r >= 0 ? (int) r : -Native.errno();
+    }
+
+    private static int walk(int rootfd, List<String> comps, String op, String display) throws IOException {
+        LinuxLibc libc = Native.libc();
+        Deque<Integer> stack = new ArrayDeque<>(); // fds of the directories we are in, innermost first
+        Deque<String> todo = new ArrayDeque<>(comps);
+        int hops = 0;
+        try {
+            while (!todo.isEmpty()) {
+                String c = todo.pollFirst();
+                if (c.isEmpty() || c.equals(".")) {
+                    continue;
+                }
+                if (c.equals("..")) {
+                    if (!stack.isEmpty()) {
+                        Native.closeQuietly(stack.pop());
+                    }
+                    continue;
+                }
+                int cur = stack.isEmpty() ? rootfd : stack.peek();
+                int fd = libc.openat(cur, Native.cstr(c), Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+                if (fd < 0) {
+                    throw Errno.exception(Native.errno(), op, display);
+                }
+                int type;
+                try {
+                    type = Statx.mode(fd, op, display) & Native.S_IFMT;
+                } catch (IOException e) {
+                    Native.closeQuietly(fd);
+                    throw e;
+                }
+                if (type == Native.S_IFDIR) {
+                    stack.push(fd);
+                    continue;
+                }
+                if (type != Native.S_IFLNK) {
+                    Native.closeQuietly(fd);
+                    throw Errno.exception(Errno.ENOTDIR, op, display);
+                }
+                String target;
+                try {
+                    if (++hops > MAX_SYMLINKS || isMagicLink(fd)) {
+                        throw Errno.exception(Errno.ELOOP, op, display);
+                    }
+                    target = readlink(fd, Native.EMPTY, op, display);
+                } finally {
+                    Native.closeQuietly(fd);
+                }
+                if (target.isEmpty()) {
+                    throw Errno.exception(Errno.ENOENT, op, display);
+                }
+                if (target.startsWith("/")) {
+                    while (!stack.isEmpty()) {
+                        Native.closeQuietly(stack.pop());
+                    }
+                }
+                String[] parts = target.split("/");
+                for (int i = parts.length - 1; i >= 0; i--) {
+                    todo.addFirst(parts[i]);
+                }
+            }
+            if (stack.isEmpty()) {
+                // The walk ended at the root (e.g. "a -> /"): hand out an fd of our own, not rootfd.
+                int fd = libc.openat(rootfd, Native.DOT, DIR_FLAGS, 0);
+                if (fd < 0) {
+                    throw Errno.exception(Native.errno(), op, display);
+                }
+                return fd;
+            }
+            return stack.pop();
+        } finally {
+            while (!stack.isEmpty()) {
+                Native.closeQuietly(stack.pop());
+            }
+        }
+    }
+
+    /**
+     * Whether the symlink {@code fd} is a procfs magic link, which openat2 refuses under RESOLVE_NO_MAGICLINKS.
+     * The walk itself never lets the kernel follow one, so this only keeps both resolvers' answers identical.
+     * procfs' ordinary symlinks ({@code self -> PID}, {@code thread-self -> PID/task/TID}) are allowed.
+     */
+    private static boolean isMagicLink(int fd) throws IOException {
+        ByteBuffer sfs = ByteBuffer.allocateDirect(128).order(ByteOrder.nativeOrder());
+        if (Native.libc().fstatfs(fd, sfs) != 0 || sfs.getLong(0) != Native.PROC_SUPER_MAGIC) {
+            return false;
+        }
+        String target = readlink(fd, Native.EMPTY, "readlink", "(procfs)");
+        return !target.matches("[0-9]+(/task/[0-9]+)?");
+    }
+
+    /** The target of the symlink {@code name} in {@code dirfd} (empty name: the O_PATH symlink fd itself). */
+    static String readlink(int dirfd, byte[] name, String op, String display) throws IOException {
+        LinuxLibc libc = Native.libc();
+        for (int size = 256; ; size *= 4) {
+            byte[] buf = new byte[size];
+            long n = libc.readlinkat(dirfd, name, buf, size);
+            if (n < 0) {
+                throw Errno.exception(Native.errno(), op, display);
+            }
+            if (n < size) {
+                return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+            }
+            if (size > 1 << 20) {
+                throw Errno.exception(Errno.ERANGE, op, display);
+            }
+        }
+    }
+}
