@@ -32,7 +32,9 @@ public final class Changes {
      * @throws IOException on a read error, or when either root is not a directory
      */
     public static List<Change> between(Path lower, Path upper) throws IOException {
-        return between(TreeReader.of(lower), TreeReader.of(upper), lower + " vs " + upper);
+        try (TreeReader l = TreeReader.of(lower); TreeReader u = TreeReader.of(upper)) {
+            return between(l, u, lower + " vs " + upper);
+        }
     }
 
     static List<Change> between(TreeReader lower, TreeReader upper, String what) throws IOException {
@@ -62,10 +64,14 @@ public final class Changes {
      */
     public static List<Change> fromOverlayUpper(Path upper, List<Path> lowers) throws IOException {
         List<TreeReader> readers = new ArrayList<>(lowers.size());
-        for (Path l : lowers) {
-            readers.add(TreeReader.of(l));
+        try (TreeReader u = TreeReader.of(upper)) {
+            for (Path l : lowers) {
+                readers.add(TreeReader.of(l));
+            }
+            return fromOverlayUpper(u, readers, upper.toString());
+        } finally {
+            readers.forEach(TreeReader::close);
         }
-        return fromOverlayUpper(TreeReader.of(upper), readers, upper.toString());
     }
 
     static List<Change> fromOverlayUpper(TreeReader upper, List<TreeReader> lowers, String what) throws IOException {

@@ -1,8 +1,10 @@
 package dev.strata.image.layer;
 
+import dev.strata.image.fs.RootedFs;
+import dev.strata.image.fs.RootedFsException;
+
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,14 +22,16 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * {@link TreeReader} on plain NIO with {@code NOFOLLOW_LINKS}. The trees it reads are Strata's own directories, so
- * path-based access is acceptable here (writes are another matter, see RootedFs). Limitation: NIO only exposes the
- * {@code user.*} xattr namespace, and only on regular files and directories (opening anything else to read its
- * xattrs could block on a FIFO); {@code security.capability} and {@code trusted.*} need the native reader.
+ * {@link TreeReader} on plain NIO with {@code NOFOLLOW_LINKS} for stat, listing, links and content (the trees it
+ * reads are Strata's own directories, so path-based reads are acceptable), and {@link RootedFs} for xattrs: NIO only
+ * sees the {@code user.*} namespace and opens the file to read them (which blocks on a FIFO), while a layer needs
+ * {@code security.capability} and an overlay upper's {@code trusted.overlay.*}, read with l*xattr on any node.
  */
 final class NioTreeReader implements TreeReader {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final int EOPNOTSUPP = 95;
     private final Path root;
+    private RootedFs fs;
 
     NioTreeReader(Path root) {
         this.root = root;
@@ -72,29 +75,37 @@ final class NioTreeReader implements TreeReader {
 
     @Override
     public SortedMap<String, byte[]> xattrs(String rel, NodeMeta meta) throws IOException {
-        if (meta.type() != NodeType.REGULAR && meta.type() != NodeType.DIRECTORY) {
-            return Collections.emptySortedMap();
-        }
-        UserDefinedFileAttributeView view =
-                Files.getFileAttributeView(resolve(rel), UserDefinedFileAttributeView.class, NOFOLLOW);
-        if (view == null) {
-            return Collections.emptySortedMap();
-        }
-        List<String> names;
-        try {
-            names = view.list();
-        } catch (UnsupportedOperationException e) {
-            return Collections.emptySortedMap();
+        if (rel.isEmpty()) {
+            return Collections.emptySortedMap(); // the root is never compared nor written
         }
         SortedMap<String, byte[]> out = new TreeMap<>();
-        for (String n : names) {
-            ByteBuffer buf = ByteBuffer.allocate(view.size(n));
-            view.read(n, buf);
-            byte[] value = new byte[buf.flip().remaining()];
-            buf.get(value);
-            out.put("user." + n, value);
+        try {
+            for (String name : xattrFs().listXattrs(rel)) {
+                xattrFs().getXattr(rel, name).ifPresent(v -> out.put(name, v));
+            }
+        } catch (RootedFsException e) {
+            if (e.errno() == EOPNOTSUPP) {
+                return Collections.emptySortedMap(); // a file system without xattrs has none to carry
+            }
+            throw e;
         }
         return out;
+    }
+
+    /** Opened on first use: trees without any xattr question never pay for it. */
+    private RootedFs xattrFs() throws IOException {
+        if (fs == null) {
+            fs = RootedFs.open(root);
+        }
+        return fs;
+    }
+
+    @Override
+    public void close() {
+        if (fs != null) {
+            fs.close();
+            fs = null;
+        }
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.SortedMap;
  * {@code ""} for the root itself, components separated by {@code /}. This is the one seam between the diff code and
  * the file system, so that xattr reading can move to fd-relative native calls without touching the diff logic.
  */
-interface TreeReader {
+interface TreeReader extends java.io.Closeable {
 
     /** The metadata of {@code rel}, or {@code null} when nothing exists there. */
     NodeMeta lstat(String rel) throws IOException;
@@ -27,6 +27,10 @@ interface TreeReader {
 
     /** Content of the regular file {@code rel}; refuses to follow a symlink. */
     InputStream open(String rel) throws IOException;
+
+    /** Releases native resources (a directory fd); the reader is unusable afterwards. */
+    @Override
+    void close();
 
     static TreeReader of(Path root) {
         return new NioTreeReader(root);

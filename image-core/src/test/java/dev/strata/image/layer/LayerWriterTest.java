@@ -216,26 +216,6 @@ class LayerWriterTest {
         assertThat(passwd.mtimeNanos()).isEqualTo(5);
     }
 
-    @Test
-    void paxTimesKeepEveryNanosecond() {
-        assertThat(LayerWriter.paxTime(Instant.ofEpochSecond(5, 0))).isEqualTo("5");
-        assertThat(LayerWriter.paxTime(Instant.ofEpochSecond(5, 1))).isEqualTo("5.000000001");
-        assertThat(LayerWriter.paxTime(Instant.ofEpochSecond(5, 500_000_000))).isEqualTo("5.5");
-        assertThat(LayerWriter.paxTime(Instant.ofEpochSecond(-2, 500_000_000))).isEqualTo("-1.5");
-    }
-
-    @Test
-    void paxRecordLengthCountsItsOwnDigits() {
-        // "9 a=bcd\n" is 8 bytes with a 1-digit length; 98+ byte records push the length to 3 digits.
-        for (int v = 0; v < 120; v++) {
-            java.util.TreeMap<String, byte[]> m = new java.util.TreeMap<>();
-            m.put("k", "v".repeat(v).getBytes(StandardCharsets.UTF_8));
-            byte[] rec = LayerWriter.paxRecords(m);
-            String s = new String(rec, StandardCharsets.UTF_8);
-            assertThat(Integer.parseInt(s.substring(0, s.indexOf(' ')))).as("value length " + v).isEqualTo(rec.length);
-        }
-    }
-
     /** umoci applies our layers on top of each other and gets the upper tree, deletions and all. */
     @Test
     void umociUnpacksOurLayers() throws IOException {

@@ -92,7 +92,7 @@ final class TreeFixture {
             if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
                     && !Files.isSymbolicLink(p)) {
                 // NIO opens the file to set its times, which blocks on a FIFO; touch uses utimensat.
-                sh(p.getParent(), "touch", "-h", "-d", "@" + LayerWriter.paxTime(t), p.getFileName().toString());
+                sh(p.getParent(), "touch", "-h", "-d", "@" + t.getEpochSecond() + "." + String.format("%09d", t.getNano()), p.getFileName().toString());
                 return;
             }
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
