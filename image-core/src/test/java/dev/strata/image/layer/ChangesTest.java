@@ -1,5 +1,6 @@
 package dev.strata.image.layer;
 
+import dev.strata.image.fs.RootedFs;
 import dev.strata.image.testing.Capabilities;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +113,22 @@ class ChangesTest {
         sh(upper, "chown", "-h", ":2000", "bin/link");
         assertThat(listing(Changes.between(lower, upper)))
                 .containsExactly("C /bin", "C /bin/link", "C /etc", "C /etc/passwd");
+    }
+
+    @Test
+    void fileCapabilityChangeIsAModification() throws IOException {
+        Capabilities.requireRoot();
+        Path lower = tmp.resolve("lower");
+        Path upper = tmp.resolve("upper");
+        base(lower);
+        base(upper);
+        // vfs_cap_data v2 granting cap_net_bind_service: binary, as setcap writes it.
+        byte[] cap = {0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        try (RootedFs fs = RootedFs.open(upper)) {
+            fs.setXattr("bin/sh", "security.capability", cap);
+            fs.setXattr("etc/hosts", "trusted.overlay.origin", new byte[] {1, 2});
+        }
+        assertThat(listing(Changes.between(lower, upper))).containsExactly("C /bin", "C /bin/sh");
     }
 
     @Test

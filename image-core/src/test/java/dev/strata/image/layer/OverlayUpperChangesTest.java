@@ -5,10 +5,14 @@ import dev.strata.image.testing.Capabilities;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.strata.image.fs.RootedFs;
+
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static dev.strata.image.layer.TreeFixture.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,6 +66,40 @@ class OverlayUpperChangesTest {
                 "A /new", "A /new/dir", "A /new/dir/f",
                 "C /o", "A /o/k");
         assertThat(changes).filteredOn(Change::opaque).extracting(Change::path).containsExactly("/o");
+    }
+
+    @Test
+    void trustedOpaqueMarksTheDirectoryAndIsNotWrittenAsAnXattr() throws IOException {
+        Capabilities.requireRoot(); // trusted.* xattrs need CAP_SYS_ADMIN
+        Path low = tmp.resolve("lower");
+        Path up = tmp.resolve("upper");
+        file(low, "etc/old", "old");
+        file(up, "etc/new", "new");
+        try (RootedFs fs = RootedFs.open(up)) {
+            fs.setXattr("etc", "trusted.overlay.opaque", new byte[] {'y'});
+        }
+        List<Change> changes = Changes.fromOverlayUpper(up, List.of(low));
+        assertThat(changes).containsExactly(new Change(Change.Kind.MODIFY, "/etc", true), Change.add("/etc/new"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new LayerWriter(LayerWriterOptions.of(Compression.NONE)).write(up, changes, out);
+        Map<String, TarEntry> entries = LayerWriterTest.readAll(out.toByteArray());
+        assertThat(entries.keySet()).containsExactly("etc/", "etc/.wh..wh..opq", "etc/new");
+        assertThat(entries.get("etc/").xattrs()).isEmpty();
+    }
+
+    @Test
+    void whiteoutsBecomeWhiteoutFilesInTheLayer() throws IOException {
+        Capabilities.requireRoot();
+        Path low = tmp.resolve("lower");
+        Path up = tmp.resolve("upper");
+        file(low, "etc/gone", "x");
+        dir(up, "etc");
+        sh(up, "mknod", "etc/gone", "c", "0", "0");
+        List<Change> changes = Changes.fromOverlayUpper(up, List.of(low));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new LayerWriter(LayerWriterOptions.of(Compression.NONE)).write(up, changes, out);
+        assertThat(LayerWriterTest.readAll(out.toByteArray()).keySet()).containsExactly("etc/", "etc/.wh.gone");
     }
 
     @Test
