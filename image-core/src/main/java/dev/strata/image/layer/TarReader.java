@@ -28,7 +28,8 @@ import java.util.Map;
  */
 final class TarReader {
     private static final int BLOCK = 512;
-    private static final long MAX_ID = 0xFFFF_FFFFL;
+    // (uid_t) -1 is reserved: chown(2) reads it as "leave unchanged".
+    private static final long MAX_ID = 0xFFFF_FFFEL;
 
     private final InputStream in;
     private final TarLimits limits;

@@ -2,7 +2,10 @@ package dev.strata.image.model;
 
 import java.util.Set;
 
-/** Media types of the OCI image spec and of Docker's v2 schema2 format, with the questions asked of them. */
+/**
+ * Media types of the OCI image spec and of Docker's v2 schema2 format, with the questions asked of them. The
+ * predicates answer false for null (an absent media type).
+ */
 public final class MediaType {
     private MediaType() {
     }
@@ -38,26 +41,26 @@ public final class MediaType {
 
     /** An OCI image index or a Docker manifest list. */
     public static boolean isIndex(String mediaType) {
-        return INDEXES.contains(mediaType);
+        return mediaType != null && INDEXES.contains(mediaType);
     }
 
     /** An OCI image manifest or a Docker v2 schema2 manifest. */
     public static boolean isManifest(String mediaType) {
-        return MANIFESTS.contains(mediaType);
+        return mediaType != null && MANIFESTS.contains(mediaType);
     }
 
     public static boolean isConfig(String mediaType) {
-        return CONFIGS.contains(mediaType);
+        return mediaType != null && CONFIGS.contains(mediaType);
     }
 
     /** A filesystem layer in any of the registered forms (compressed or not). */
     public static boolean isLayer(String mediaType) {
-        return LAYERS.contains(mediaType);
+        return mediaType != null && LAYERS.contains(mediaType);
     }
 
     /** Docker's retired schema1 manifests, which Strata refuses. */
     public static boolean isSchema1(String mediaType) {
-        return SCHEMA1.contains(mediaType);
+        return mediaType != null && SCHEMA1.contains(mediaType);
     }
 
     /** Accept header value for manifest requests: every kind Strata can read, indexes first. */

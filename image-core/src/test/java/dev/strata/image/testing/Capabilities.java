@@ -43,6 +43,10 @@ public final class Capabilities {
         return found;
     }
 
+    public static boolean hasTool(String name) {
+        return which(name) != null;
+    }
+
     public static Path which(String name) {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : path.split(":")) {

@@ -1,0 +1,483 @@
+package dev.strata.image.layer;
+
+import dev.strata.image.UnsafeLayerException;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.FileType;
+import dev.strata.image.fs.RootedFs;
+import dev.strata.image.fs.RootedFsException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies a layer blob (plain, gzip or zstd tar with OCI whiteouts) onto a directory in one streaming pass, computing
+ * the blob digest and the DiffID on the way (see {@link ApplyResult}).
+ *
+ * <p>This is a security boundary: layers are untrusted and are applied as root. Every write goes through
+ * {@link RootedFs}, so symlinks planted by the layer (or by lower layers) are resolved as if chrooted and nothing
+ * outside the target can be created, changed or deleted. Names containing {@code ..} are refused outright rather
+ * than clamped: no legitimate layer writer produces them.
+ *
+ * <p>Semantics follow the OCI image spec's changeset rules: whiteouts only hide lower content, never entries of the
+ * same layer; a directory over a directory merges (the layer's metadata wins); anything else replaces (removed
+ * first, never followed). Directory modes and times are applied after their children, so a 0555 directory still
+ * receives its content and keeps the layer's mtime.
+ */
+public final class LayerApplier {
+    private static final String WH = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private static final int COPY_BUFFER = 256 * 1024;
+
+    private final ApplyOptions options;
+
+    public LayerApplier(ApplyOptions options) {
+        this.options = options;
+    }
+
+    public LayerApplier() {
+        this(ApplyOptions.defaults());
+    }
+
+    /** Applies {@code blob} onto the directory {@code target} (which must exist). The stream is read to EOF. */
+    public ApplyResult apply(InputStream blob, Path target) throws IOException {
+        try (RootedFs fs = RootedFs.open(target)) {
+            return apply(blob, fs);
+        }
+    }
+
+    /** Applies {@code blob} onto the root of {@code fs}. The stream is read to EOF, not closed. */
+    public ApplyResult apply(InputStream blob, RootedFs fs) throws IOException {
+        try (LayerStream stream = LayerStream.open(blob, options.maxUncompressed(), options.pipelined())) {
+            Run run = new Run(fs, new TarReader(stream.tar(), options.limits()));
+            run.applyAll();
+            LayerStream.Summary s = stream.finish();
+            return new ApplyResult(s.digest(), s.size(), s.diffId(), s.uncompressedSize(), s.compression(),
+                    run.reader.entryCount(), run.warnings);
+        }
+    }
+
+    /** State of one application. */
+    private final class Run {
+        final RootedFs fs;
+        final TarReader reader;
+        final List<String> warnings = new ArrayList<>();
+        /** Paths this layer created: whiteouts never remove them. Only tracked in delete form. */
+        final Set<String> created = new HashSet<>();
+        /** Directories known to exist now, to skip mkdirs for every file. Cleared on any removal. */
+        final Set<String> knownDirs = new HashSet<>();
+        /** Directory metadata, applied deepest-first after all entries. */
+        final List<TarEntry> dirs = new ArrayList<>();
+        final List<String> dirPaths = new ArrayList<>();
+        final boolean chown;
+        final boolean mknodDevices;
+        final byte[] buffer = new byte[COPY_BUFFER];
+        TarEntry entry;
+
+        Run(RootedFs fs, TarReader reader) {
+            this.fs = fs;
+            this.reader = reader;
+            this.chown = switch (options.ownership()) {
+                case APPLY -> true;
+                case RECORD_ONLY -> false;
+                case AUTO -> Privileges.canChown();
+            };
+            this.mknodDevices = Privileges.canMknod();
+        }
+
+        void applyAll() throws IOException {
+            for (entry = reader.next(); entry != null; entry = reader.next()) {
+                if (reader.entryCount() > options.maxEntries()) {
+                    throw unsafe("more than " + options.maxEntries() + " entries");
+                }
+                try {
+                    applyEntry();
+                } catch (RootedFsException e) {
+                    if ("ELOOP".equals(e.errnoName())) {
+                        throw unsafe("too many levels of symbolic links (" + e.getMessage() + ")");
+                    }
+                    throw new IOException(where() + ": " + e.getMessage(), e);
+                } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                    throw new IOException(where() + ": " + e.getMessage(), e);
+                }
+            }
+            entry = null;
+            finishDirectories();
+        }
+
+        private void applyEntry() throws IOException {
+            String path = clean(entry.name());
+            String base = path.isEmpty() ? "" : path.substring(path.lastIndexOf('/') + 1);
+            String parent = path.lastIndexOf('/') < 0 ? "" : path.substring(0, path.lastIndexOf('/'));
+            if (base.startsWith(WH)) {
+                whiteout(parent, base);
+                return;
+            }
+            if (path.isEmpty()) {
+                if (entry.type() != TarType.DIRECTORY) {
+                    throw unsafe("entry would replace the root directory with a " + entry.type());
+                }
+                ownAndXattrs("");
+                dirs.add(entry);
+                dirPaths.add("");
+                return;
+            }
+            ensureParent(parent);
+            switch (entry.type()) {
+                case DIRECTORY -> directory(path);
+                case REGULAR -> regular(path);
+                case SYMLINK -> symlink(path);
+                case HARDLINK -> hardlink(path);
+                case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> special(path);
+            }
+            if (options.whiteouts() == WhiteoutMode.DELETE) {
+                created.add(path);
+            }
+        }
+
+        // ---- entry kinds ----------------------------------------------------------------------------------------
+
+        private void directory(String path) throws IOException {
+            try {
+                fs.mkdir(path, 0700);
+            } catch (FileAlreadyExistsException e) {
+                FileStat st = fs.lstat(path);
+                if (st.type() != FileType.DIRECTORY) {
+                    removeExisting(path, st);
+                    fs.mkdir(path, 0700);
+                }
+            }
+            knownDirs.add(path);
+            ownAndXattrs(path);
+            dirs.add(entry);
+            dirPaths.add(path);
+        }
+
+        private void regular(String path) throws IOException {
+            OutputStream created;
+            try {
+                created = fs.createFile(path, 0600);
+            } catch (FileAlreadyExistsException e) {
+                removeExisting(path, fs.lstat(path));
+                created = fs.createFile(path, 0600);
+            }
+            try (OutputStream out = created) {
+                copyContent(out);
+            }
+            ownAndXattrs(path);
+            fs.chmod(path, entry.mode());
+            times(path);
+        }
+
+        private void copyContent(OutputStream out) throws IOException {
+            InputStream data = reader.content();
+            if (!entry.isSparse()) {
+                int n;
+                while ((n = data.read(buffer, 0, buffer.length)) >= 0) {
+                    out.write(buffer, 0, n);
+                }
+                return;
+            }
+            // Sparse: holes are written as zeros (counted against the size cap, so a sparse bomb fails).
+            long position = 0;
+            long expanded = 0;
+            for (TarEntry.SparseSegment s : entry.sparse()) {
+                expanded += zeros(out, s.offset() - position, expanded);
+                long left = s.length();
+                while (left > 0) {
+                    int n = data.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (n < 0) {
+                        throw unsafe("sparse data shorter than its map");
+                    }
+                    out.write(buffer, 0, n);
+                    left -= n;
+                }
+                position = s.offset() + s.length();
+            }
+            zeros(out, entry.realSize() - position, expanded);
+        }
+
+        private long zeros(OutputStream out, long count, long expandedSoFar) throws IOException {
+            if (expandedSoFar + count > options.maxUncompressed()) {
+                throw unsafe("sparse file expands beyond the limit of " + options.maxUncompressed() + " bytes");
+            }
+            byte[] z = new byte[(int) Math.min(count, COPY_BUFFER)];
+            long left = count;
+            while (left > 0) {
+                int n = (int) Math.min(z.length, left);
+                out.write(z, 0, n);
+                left -= n;
+            }
+            return count;
+        }
+
+        private void symlink(String path) throws IOException {
+            try {
+                fs.symlink(path, entry.linkName());
+            } catch (FileAlreadyExistsException e) {
+                removeExisting(path, fs.lstat(path));
+                fs.symlink(path, entry.linkName());
+            }
+            ownAndXattrs(path);
+            times(path);
+        }
+
+        private void hardlink(String path) throws IOException {
+            String target = clean(entry.linkName());
+            if (target.isEmpty()) {
+                throw unsafe("hard link to the root directory");
+            }
+            FileStat t;
+            try {
+                t = fs.lstat(target);
+            } catch (NoSuchFileException e) {
+                throw unsafe("hard link target '" + entry.linkName() + "' does not exist in the layer or below");
+            }
+            if (t.type() == FileType.DIRECTORY) {
+                throw unsafe("hard link to directory '" + entry.linkName() + "'");
+            }
+            if (target.equals(path)) {
+                return; // a link to itself changes nothing
+            }
+            try {
+                fs.hardlink(path, target);
+            } catch (FileAlreadyExistsException e) {
+                FileStat existing = fs.lstat(path);
+                if (existing.dev() == t.dev() && existing.ino() == t.ino()) {
+                    return;
+                }
+                removeExisting(path, existing);
+                fs.hardlink(path, target);
+            }
+        }
+
+        private void special(String path) throws IOException {
+            FileType type = switch (entry.type()) {
+                case CHAR_DEVICE -> FileType.CHAR_DEVICE;
+                case BLOCK_DEVICE -> FileType.BLOCK_DEVICE;
+                default -> FileType.FIFO;
+            };
+            if (type != FileType.FIFO && !mknodDevices) {
+                unsupported("device node '" + entry.name() + "' needs CAP_MKNOD; skipped");
+                return;
+            }
+            try {
+                fs.mknod(path, type, 0600, entry.devMajor(), entry.devMinor());
+            } catch (FileAlreadyExistsException e) {
+                removeExisting(path, fs.lstat(path));
+                fs.mknod(path, type, 0600, entry.devMajor(), entry.devMinor());
+            }
+            ownAndXattrs(path);
+            fs.chmod(path, entry.mode());
+            times(path);
+        }
+
+        // ---- whiteouts ------------------------------------------------------------------------------------------
+
+        private void whiteout(String parent, String base) throws IOException {
+            if (base.equals(OPAQUE)) {
+                opaque(parent);
+                return;
+            }
+            String name = base.substring(WH.length());
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                throw unsafe("invalid whiteout '" + base + "'");
+            }
+            if (name.startsWith(WH)) {
+                return; // AUFS bookkeeping such as .wh..wh.plnk: metadata of the writer, not content
+            }
+            String victim = parent.isEmpty() ? name : parent + "/" + name;
+            if (options.whiteouts() == WhiteoutMode.OVERLAY) {
+                ensureParent(parent);
+                FileStat existing = lstatOrNull(victim);
+                if (existing != null) {
+                    removeExisting(victim, existing);
+                }
+                fs.mknod(victim, FileType.CHAR_DEVICE, 0, 0, 0);
+                return;
+            }
+            if (created.contains(victim)) {
+                return; // whiteouts hide lower content only
+            }
+            FileStat existing = lstatOrNull(victim);
+            if (existing != null) {
+                remove(victim, existing);
+            }
+        }
+
+        private void opaque(String dir) throws IOException {
+            if (options.whiteouts() == WhiteoutMode.OVERLAY) {
+                if (!dir.isEmpty()) {
+                    ensureDirectory(dir);
+                }
+                fs.setXattr(dir, options.userXattrs() ? "user.overlay.opaque" : "trusted.overlay.opaque",
+                        "y".getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            FileStat st = lstatOrNull(dir);
+            if (st == null) {
+                return; // nothing below to hide
+            }
+            if (st.type() != FileType.DIRECTORY) {
+                throw unsafe("opaque whiteout inside '" + dir + "', which is not a directory");
+            }
+            String prefix = dir.isEmpty() ? "" : dir + "/";
+            for (String child : fs.list(dir)) {
+                String p = prefix + child;
+                if (!created.contains(p)) {
+                    remove(p, fs.lstat(p));
+                }
+            }
+        }
+
+        // ---- helpers --------------------------------------------------------------------------------------------
+
+        private void ensureParent(String parent) throws IOException {
+            if (parent.isEmpty() || knownDirs.contains(parent)) {
+                return;
+            }
+            ensureDirectory(parent);
+        }
+
+        /**
+         * Makes {@code dir} a directory: missing ancestors are created 0755 like tar does; an existing directory,
+         * or a symlink resolving to one inside the root, is used as it is.
+         */
+        private void ensureDirectory(String dir) throws IOException {
+            fs.mkdirs(dir, 0755);
+            knownDirs.add(dir);
+        }
+
+        private void removeExisting(String path, FileStat st) throws IOException {
+            remove(path, st);
+        }
+
+        private void remove(String path, FileStat st) throws IOException {
+            if (st.type() == FileType.DIRECTORY) {
+                fs.removeAll(path);
+                knownDirs.clear();
+                String prefix = path + "/";
+                created.removeIf(p -> p.startsWith(prefix));
+            } else {
+                fs.unlink(path);
+            }
+            created.remove(path);
+        }
+
+        private FileStat lstatOrNull(String path) throws IOException {
+            try {
+                return fs.lstat(path);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (RootedFsException e) {
+                if ("ENOTDIR".equals(e.errnoName())) {
+                    return null;
+                }
+                throw e;
+            }
+        }
+
+        /** Ownership first (chown clears setuid and file capabilities), then xattrs. */
+        private void ownAndXattrs(String path) throws IOException {
+            if (chown) {
+                fs.chown(path, (int) entry.uid(), (int) entry.gid());
+            } else if (entry.uid() != 0 || entry.gid() != 0) {
+                if (options.failOnUnsupported()) {
+                    throw unsafe("cannot apply owner " + entry.uid() + ":" + entry.gid() + " without CAP_CHOWN");
+                }
+            }
+            for (var x : entry.xattrs().entrySet()) {
+                String key = x.getKey();
+                if (key.startsWith("trusted.overlay.") || key.startsWith("user.overlay.")
+                        || key.equals("security.selinux")) {
+                    continue; // never let a layer forge overlay state; SELinux labels belong to the host
+                }
+                if (entry.type() == TarType.SYMLINK && key.startsWith("user.")) {
+                    continue; // Linux allows no user.* xattrs on symlinks
+                }
+                if (!chown && (key.startsWith("trusted.") || key.startsWith("security."))) {
+                    unsupported("xattr " + key + " of '" + entry.name() + "' needs privileges; skipped");
+                    continue;
+                }
+                fs.setXattr(path, key, x.getValue());
+            }
+        }
+
+        private void times(String path) throws IOException {
+            Instant mtime = Instant.ofEpochSecond(entry.mtimeSeconds(), entry.mtimeNanos());
+            Instant atime = entry.hasAtime() ? Instant.ofEpochSecond(entry.atimeSeconds(), entry.atimeNanos())
+                    : mtime;
+            fs.setTimes(path, atime, mtime);
+        }
+
+        /** Deepest first, so setting a parent's mtime is not undone by creating its children. */
+        private void finishDirectories() throws IOException {
+            for (int i = dirs.size() - 1; i >= 0; i--) {
+                entry = dirs.get(i);
+                String path = dirPaths.get(i);
+                FileStat st = lstatOrNull(path);
+                if (st == null || st.type() != FileType.DIRECTORY) {
+                    continue; // replaced or removed later in the same layer
+                }
+                fs.chmod(path, entry.mode());
+                times(path);
+            }
+            entry = null;
+        }
+
+        private void unsupported(String what) {
+            if (options.failOnUnsupported()) {
+                throw unsafe(what);
+            }
+            warnings.add(what);
+        }
+
+        /**
+         * The archive name as a path under the root: leading {@code /} and {@code ./} dropped, empty and {@code .}
+         * components removed; {@code ..} anywhere is refused.
+         */
+        private String clean(String name) {
+            StringBuilder sb = new StringBuilder(name.length());
+            int i = 0;
+            int n = name.length();
+            while (i <= n) {
+                int slash = name.indexOf('/', i);
+                if (slash < 0) {
+                    slash = n;
+                }
+                String c = name.substring(i, slash);
+                if (c.equals("..")) {
+                    throw unsafe("path contains '..'");
+                }
+                if (!c.isEmpty() && !c.equals(".")) {
+                    if (sb.length() > 0) {
+                        sb.append('/');
+                    }
+                    sb.append(c);
+                }
+                i = slash + 1;
+            }
+            if (sb.indexOf("\0") >= 0) {
+                throw unsafe("name contains a NUL byte");
+            }
+            return sb.toString();
+        }
+
+        private String where() {
+            return "layer entry " + reader.entryCount() + (entry == null ? "" : " '" + entry.name() + "'");
+        }
+
+        private UnsafeLayerException unsafe(String why) {
+            return new UnsafeLayerException(where() + ": " + why);
+        }
+    }
+}
