@@ -12,7 +12,7 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = ImageTool.Version.class,
         description = "Layered container images: pull, unpack, diff and store them.",
-        subcommands = {ApplyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ApplyCommand.class, DiffCommand.class, CommandLine.HelpCommand.class},
         footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
 
