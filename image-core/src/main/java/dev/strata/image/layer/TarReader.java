@@ -465,7 +465,12 @@ final class TarReader {
     // ---- header fields ------------------------------------------------------------------------------------------
 
     private void verifyChecksum() {
-        long stored = number(148, 8, "checksum");
+        long stored;
+        try {
+            stored = number(148, 8, "checksum");
+        } catch (UnsafeLayerException e) {
+            stored = -1; // reported below as what it most likely is
+        }
         long unsigned = 0;
         long signed = 0;
         for (int i = 0; i < BLOCK; i++) {
@@ -474,7 +479,8 @@ final class TarReader {
             signed += (i >= 148 && i < 156) ? ' ' : header[i];
         }
         if (stored != unsigned && stored != signed) {
-            throw unsafe("bad tar header checksum (not a tar archive, or corrupted)");
+            throw unsafe(entryCount == 0 ? "not a tar archive (no valid tar header at the start of the layer)"
+                    : "bad tar header checksum (corrupted archive)");
         }
     }
 

@@ -167,7 +167,7 @@ class TarReaderTest {
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("bad checksum", (Supplier<byte[]>) () ->
-                        new TarBuilder().entry("a").data("x").badChecksum().add().end().bytes(), "checksum"),
+                        new TarBuilder().entry("a").data("x").badChecksum().add().end().bytes(), "not a tar archive"),
                 Arguments.of("negative base-256 uid", (Supplier<byte[]>) () ->
                         new TarBuilder().entry("a").rawUid(new byte[] {(byte) 0xff, -1, -1, -1, -1, -1, -1, -1})
                                 .add().end().bytes(), "negative uid"),
