@@ -10,11 +10,13 @@ import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Writes to a file descriptor we opened ourselves with {@code write(2)} through a pooled direct buffer, so that the
- * kernel reads straight from it (no per-call copy by jnr). The stream owns the fd and closes it.
+ * A file {@link RootedFs#createFile} created, open for writing: {@code write(2)} through a pooled direct buffer, so
+ * that the kernel reads straight from it (no per-call copy by jnr), plus metadata calls on the same fd. Setting
+ * owner, mode, xattrs and times through the fd instead of by path saves a path resolution each and cannot be
+ * redirected: the fd is the inode we created ({@code O_EXCL|O_NOFOLLOW}). The stream owns the fd and closes it.
  * Not thread-safe.
  */
-final class FdOutputStream extends OutputStream implements WritableByteChannel {
+public final class FdOutputStream extends OutputStream implements WritableByteChannel {
     static final int BUFFER_SIZE = 128 * 1024;
     private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
 
@@ -69,6 +71,43 @@ final class FdOutputStream extends OutputStream implements WritableByteChannel {
         }
         return total;
     }
+
+    /** fchown; call before {@link #chmod} since chown clears setuid/setgid and file capabilities. */
+    public void chown(int uid, int gid) throws IOException {
+        flush();
+        if (Native.libc().fchown(fd, uid, gid) != 0) {
+            throw Errno.exception(Native.errno(), "chown", display);
+        }
+    }
+
+    /** fchmod with all twelve mode bits (not filtered by the umask). */
+    public void chmod(int mode) throws IOException {
+        flush();
+        if (Native.libc().fchmod(fd, mode & 07777) != 0) {
+            throw Errno.exception(Native.errno(), "chmod", display);
+        }
+    }
+
+    public void setXattr(String key, byte[] value) throws IOException {
+        flush();
+        if (Native.libc().fsetxattr(fd, Native.cstr(key), value, value.length, 0) != 0) {
+            throw Errno.exception(Native.errno(), "setXattr " + key, display);
+        }
+    }
+
+    /** futimens with nanoseconds; call last, after all data was written. {@code null} leaves a time unchanged. */
+    public void setTimes(java.time.Instant atime, java.time.Instant mtime) throws IOException {
+        flush();
+        ByteBuffer ts = TIMES.get();
+        RootedFs.putTimespec(ts, 0, atime);
+        RootedFs.putTimespec(ts, 16, mtime);
+        if (Native.libc().futimens(fd, ts) != 0) {
+            throw Errno.exception(Native.errno(), "setTimes", display);
+        }
+    }
+
+    private static final ThreadLocal<ByteBuffer> TIMES = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(32).order(java.nio.ByteOrder.nativeOrder()));
 
     @Override
     public void flush() throws IOException {

@@ -124,6 +124,13 @@ final class Native {
 
         int fchmod(int fd, int mode);
 
+        int fchown(int fd, int uid, int gid);
+
+        /** {@code times} as for {@link #utimensat}. */
+        int futimens(int fd, @In ByteBuffer times);
+
+        int fsetxattr(int fd, @In byte[] name, @In byte[] value, long size, int flags);
+
         /** {@code times}: two {@code struct timespec {long sec; long nsec;}} = 32 bytes. */
         int utimensat(int dirfd, @In byte[] path, @In ByteBuffer times, int flags);
 

@@ -156,7 +156,7 @@ public final class RootedFs implements AutoCloseable {
      * Creates the regular file {@code path}, which must not exist (not even as a symlink: EEXIST), and returns a
      * stream writing to it. Callers replacing a file unlink it first.
      */
-    public OutputStream createFile(String path, int mode) throws IOException {
+    public FdOutputStream createFile(String path, int mode) throws IOException {
         RelPath p = RelPath.parse(path);
         refuseRoot(p, "createFile");
         int fd = withParent(p, "createFile", (dfd, name) -> {
@@ -306,7 +306,7 @@ public final class RootedFs implements AutoCloseable {
         });
     }
 
-    private static void putTimespec(ByteBuffer b, int off, Instant t) {
+    static void putTimespec(ByteBuffer b, int off, Instant t) {
         if (t == null) {
             b.putLong(off, 0);
             b.putLong(off + 8, Native.UTIME_OMIT);
@@ -466,24 +466,32 @@ public final class RootedFs implements AutoCloseable {
     public void unlink(String path) throws IOException {
         RelPath p = RelPath.parse(path);
         refuseRoot(p, "unlink");
-        withParent(p, "unlink", (dfd, name) -> {
-            if (Native.libc().unlinkat(dfd, name, 0) != 0) {
-                throw Errno.exception(Native.errno(), "unlink", p.display());
-            }
-            return null;
-        });
+        try {
+            withParent(p, "unlink", (dfd, name) -> {
+                if (Native.libc().unlinkat(dfd, name, 0) != 0) {
+                    throw Errno.exception(Native.errno(), "unlink", p.display());
+                }
+                return null;
+            });
+        } finally {
+            namesChanged();
+        }
     }
 
     /** Removes the empty directory {@code path}. */
     public void rmdir(String path) throws IOException {
         RelPath p = RelPath.parse(path);
         refuseRoot(p, "rmdir");
-        withParent(p, "rmdir", (dfd, name) -> {
-            if (Native.libc().unlinkat(dfd, name, Native.AT_REMOVEDIR) != 0) {
-                throw Errno.exception(Native.errno(), "rmdir", p.display());
-            }
-            return null;
-        });
+        try {
+            withParent(p, "rmdir", (dfd, name) -> {
+                if (Native.libc().unlinkat(dfd, name, Native.AT_REMOVEDIR) != 0) {
+                    throw Errno.exception(Native.errno(), "rmdir", p.display());
+                }
+                return null;
+            });
+        } finally {
+            namesChanged();
+        }
     }
 
     /**
@@ -503,6 +511,7 @@ public final class RootedFs implements AutoCloseable {
             Remover.remove(dfd, p.name(), p.display());
         } finally {
             Resolver.release(rootfd, dfd);
+            namesChanged();
         }
     }
 
@@ -512,18 +521,27 @@ public final class RootedFs implements AutoCloseable {
         RelPath t = RelPath.parse(to);
         refuseRoot(f, "rename");
         refuseRoot(t, "rename onto");
-        withParent(f, "rename", (fdfd, fname) -> withParent(t, "rename", (tdfd, tname) -> {
-            if (Native.libc().renameat(fdfd, fname, tdfd, tname) != 0) {
-                throw Errno.exception(Native.errno(), "rename to " + t.display(), f.display());
-            }
-            return null;
-        }));
+        try {
+            withParent(f, "rename", (fdfd, fname) -> withParent(t, "rename", (tdfd, tname) -> {
+                if (Native.libc().renameat(fdfd, fname, tdfd, tname) != 0) {
+                    throw Errno.exception(Native.errno(), "rename to " + t.display(), f.display());
+                }
+                return null;
+            }));
+        } finally {
+            namesChanged();
+        }
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
+            for (CachedDir c : liveCached) {
+                if (liveCached.remove(c)) {
+                    Resolver.release(rootfd, c.fd());
+                }
+            }
             Native.closeQuietly(rootfd);
         }
     }
@@ -543,12 +561,64 @@ public final class RootedFs implements AutoCloseable {
     /** Runs {@code call} with the safely opened parent of {@code p} and its final name ({@code "."} for the root). */
     private <T> T withParent(RelPath p, String op, AtCall<T> call) throws IOException {
         byte[] name = Native.cstr(p.name());
-        int dfd = openDir(p.parent(), op, p);
+        List<String> parent = p.parent();
+        CachedDir dir = borrowDir(parent, op, p);
         try {
-            return call.apply(dfd, name);
+            return call.apply(dir.fd, name);
         } finally {
-            Resolver.release(rootfd, dfd);
+            returnDir(dir);
         }
+    }
+
+    /**
+     * The last parent directory this thread resolved, kept open: layers list siblings together, so most entries
+     * reuse it instead of resolving their parent again. It is only reused while {@link #generation} is unchanged;
+     * every operation that removes or renames a name bumps it, because that could change what the cached path
+     * resolves to. (Changes made by other processes are no more visible than to any fd held between two calls.)
+     */
+    private record CachedDir(List<String> comps, int fd, long generation) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+    private final ThreadLocal<CachedDir> cachedDir = new ThreadLocal<>();
+    private final java.util.Set<CachedDir> liveCached = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private CachedDir borrowDir(List<String> parent, String op, RelPath p) throws IOException {
+        long gen = generation.get();
+        CachedDir c = cachedDir.get();
+        if (c != null) {
+            // Taken out while in use, so a nested call (hardlink, rename) cannot close it under us. If close()
+            // got to it first it is already closed: never close an fd number twice.
+            cachedDir.remove();
+            if (liveCached.remove(c)) {
+                if (c.generation() == gen && c.comps().equals(parent) && !closed) {
+                    return c;
+                }
+                Resolver.release(rootfd, c.fd());
+            }
+        }
+        return new CachedDir(parent.isEmpty() ? List.of() : List.copyOf(parent), openDir(parent, op, p), gen);
+    }
+
+    private void returnDir(CachedDir dir) {
+        if (dir.fd() == rootfd) {
+            return;
+        }
+        CachedDir old = cachedDir.get();
+        if (closed || old != null) {
+            Resolver.release(rootfd, dir.fd());
+            return;
+        }
+        cachedDir.set(dir);
+        liveCached.add(dir);
+        if (closed && liveCached.remove(dir)) {
+            Resolver.release(rootfd, dir.fd());
+        }
+    }
+
+    /** Called after every operation that removes or renames a name: cached parents may resolve differently now. */
+    private void namesChanged() {
+        generation.incrementAndGet();
     }
 
     private int openDir(List<String> comps, String op, RelPath p) throws IOException {

@@ -1,6 +1,7 @@
 package dev.strata.image.layer;
 
 import dev.strata.image.UnsafeLayerException;
+import dev.strata.image.fs.FdOutputStream;
 import dev.strata.image.fs.FileStat;
 import dev.strata.image.fs.FileType;
 import dev.strata.image.fs.RootedFs;
@@ -163,19 +164,29 @@ public final class LayerApplier {
         }
 
         private void regular(String path) throws IOException {
-            OutputStream created;
+            FdOutputStream created;
             try {
                 created = fs.createFile(path, 0600);
             } catch (FileAlreadyExistsException e) {
                 removeExisting(path, fs.lstat(path));
                 created = fs.createFile(path, 0600);
             }
-            try (OutputStream out = created) {
+            // Metadata through the new file's own fd: no second path resolution, and it is the inode we made.
+            try (FdOutputStream out = created) {
                 copyContent(out);
+                if (chown) {
+                    out.chown((int) entry.uid(), (int) entry.gid());
+                } else {
+                    checkOwnerRecorded();
+                }
+                out.chmod(entry.mode());
+                for (var x : entry.xattrs().entrySet()) {
+                    if (xattrAllowed(x.getKey())) {
+                        out.setXattr(x.getKey(), x.getValue());
+                    }
+                }
+                out.setTimes(atime(), mtime());
             }
-            ownAndXattrs(path);
-            fs.chmod(path, entry.mode());
-            times(path);
         }
 
         private void copyContent(OutputStream out) throws IOException {
@@ -390,33 +401,47 @@ public final class LayerApplier {
         private void ownAndXattrs(String path) throws IOException {
             if (chown) {
                 fs.chown(path, (int) entry.uid(), (int) entry.gid());
-            } else if (entry.uid() != 0 || entry.gid() != 0) {
-                if (options.failOnUnsupported()) {
-                    throw unsafe("cannot apply owner " + entry.uid() + ":" + entry.gid() + " without CAP_CHOWN");
-                }
+            } else {
+                checkOwnerRecorded();
             }
             for (var x : entry.xattrs().entrySet()) {
-                String key = x.getKey();
-                if (key.startsWith("trusted.overlay.") || key.startsWith("user.overlay.")
-                        || key.equals("security.selinux")) {
-                    continue; // never let a layer forge overlay state; SELinux labels belong to the host
+                if (xattrAllowed(x.getKey())) {
+                    fs.setXattr(path, x.getKey(), x.getValue());
                 }
-                if (entry.type() == TarType.SYMLINK && key.startsWith("user.")) {
-                    continue; // Linux allows no user.* xattrs on symlinks
-                }
-                if (!chown && (key.startsWith("trusted.") || key.startsWith("security."))) {
-                    unsupported("xattr " + key + " of '" + entry.name() + "' needs privileges; skipped");
-                    continue;
-                }
-                fs.setXattr(path, key, x.getValue());
             }
         }
 
+        private void checkOwnerRecorded() {
+            if ((entry.uid() != 0 || entry.gid() != 0) && options.failOnUnsupported()) {
+                throw unsafe("cannot apply owner " + entry.uid() + ":" + entry.gid() + " without CAP_CHOWN");
+            }
+        }
+
+        private boolean xattrAllowed(String key) {
+            if (key.startsWith("trusted.overlay.") || key.startsWith("user.overlay.")
+                    || key.equals("security.selinux")) {
+                return false; // never let a layer forge overlay state; SELinux labels belong to the host
+            }
+            if (entry.type() == TarType.SYMLINK && key.startsWith("user.")) {
+                return false; // Linux allows no user.* xattrs on symlinks
+            }
+            if (!chown && (key.startsWith("trusted.") || key.startsWith("security."))) {
+                unsupported("xattr " + key + " of '" + entry.name() + "' needs privileges; skipped");
+                return false;
+            }
+            return true;
+        }
+
+        private Instant mtime() {
+            return Instant.ofEpochSecond(entry.mtimeSeconds(), entry.mtimeNanos());
+        }
+
+        private Instant atime() {
+            return entry.hasAtime() ? Instant.ofEpochSecond(entry.atimeSeconds(), entry.atimeNanos()) : mtime();
+        }
+
         private void times(String path) throws IOException {
-            Instant mtime = Instant.ofEpochSecond(entry.mtimeSeconds(), entry.mtimeNanos());
-            Instant atime = entry.hasAtime() ? Instant.ofEpochSecond(entry.atimeSeconds(), entry.atimeNanos())
-                    : mtime;
-            fs.setTimes(path, atime, mtime);
+            fs.setTimes(path, atime(), mtime());
         }
 
         /** Deepest first, so setting a parent's mtime is not undone by creating its children. */
