@@ -158,39 +158,74 @@ public final class RootedFs implements AutoCloseable {
      */
     public OutputStream createFile(String path, int mode) throws IOException {
         RelPath p = RelPath.parse(path);
-        refuseRoot(p, "createFile");
-        int fd = withParent(p, "createFile", (dfd, name) -> {
+        return new FdOutputStream(createFd(p, mode, "createFile"), p.display());
+    }
+
+    private int createFd(RelPath p, int mode, String op) throws IOException {
+        refuseRoot(p, op);
+        return withParent(p, op, (dfd, name) -> {
             int f = Native.libc().openat(dfd, name, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL
                     | Native.O_NOFOLLOW | Native.O_CLOEXEC | Native.O_NOCTTY, mode & 07777);
             if (f < 0) {
-                throw Errno.exception(Native.errno(), "createFile", p.display());
+                throw Errno.exception(Native.errno(), op, p.display());
             }
             return f;
         });
-        return new FdOutputStream(fd, p.display());
     }
 
     /** Opens the regular file {@code path} for reading; a symlink is refused (ELOOP), not followed. */
     public InputStream openRead(String path) throws IOException {
         RelPath p = RelPath.parse(path);
-        int fd = withParent(p, "openRead", (dfd, name) -> {
+        return new FdInputStream(openReadFd(p, "openRead"), p.display());
+    }
+
+    private int openReadFd(RelPath p, String op) throws IOException {
+        int fd = withParent(p, op, (dfd, name) -> {
             // O_NONBLOCK: opening a FIFO planted by a layer must not hang; it is refused below anyway.
             int f = Native.libc().openat(dfd, name, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC
                     | Native.O_NOCTTY | Native.O_NONBLOCK, 0);
             if (f < 0) {
-                throw Errno.exception(Native.errno(), "openRead", p.display());
+                throw Errno.exception(Native.errno(), op, p.display());
             }
             return f;
         });
         try {
-            if ((Statx.mode(fd, "openRead", p.display()) & Native.S_IFMT) != Native.S_IFREG) {
-                throw Errno.exception(Errno.EINVAL, "openRead (not a regular file)", p.display());
+            if ((Statx.mode(fd, op, p.display()) & Native.S_IFMT) != Native.S_IFREG) {
+                throw Errno.exception(Errno.EINVAL, op + " (not a regular file)", p.display());
             }
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(fd);
             throw e;
         }
-        return new FdInputStream(fd, p.display());
+        return fd;
+    }
+
+    /**
+     * Copies the regular file {@code from} under {@code source} (which may be this fs) to the new file {@code to}
+     * here, created as by {@link #createFile}. Shares extents where the file system can ({@code FICLONE}: btrfs,
+     * xfs), else lets the kernel copy ({@code copy_file_range}), else reads and writes. Neither side is followed
+     * if it is a symlink. Returns the number of bytes copied.
+     */
+    public long copyFileFrom(RootedFs source, String from, String to, int mode) throws IOException {
+        RelPath f = RelPath.parse(from);
+        RelPath t = RelPath.parse(to);
+        int in = source.openReadFd(f, "copy");
+        try {
+            int out = createFd(t, mode, "copy");
+            long copied;
+            try {
+                copied = FileCopier.copy(in, out, f.display() + " -> " + t.display());
+            } catch (IOException | RuntimeException e) {
+                Native.closeQuietly(out);
+                throw e;
+            }
+            if (Native.libc().close(out) != 0 && Native.errno() != Errno.EINTR) {
+                throw Errno.exception(Native.errno(), "close", t.display());
+            }
+            return copied;
+        } finally {
+            Native.closeQuietly(in);
+        }
     }
 
     /** Creates the symlink {@code path} with the given target; the target is data and is not checked. */
