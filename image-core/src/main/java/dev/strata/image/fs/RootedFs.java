@@ -1,8 +1,7 @@
 package dev.strata.image.fs;
 
-import dev.strata.image.fs.Native.LinuxLibc;
-
 import dev.strata.image.UnsafeLayerException;
+import dev.strata.image.fs.Native.LinuxLibc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,7 +46,9 @@ import java.util.Optional;
  *   <li>xattrs use the {@code l*xattr} calls on {@code /proc/self/fd/<parentfd>/<name>}: the magic link is the
  *       exact parent directory we opened safely, and the l-variant does not follow {@code name}. Needs /proc.</li>
  *   <li>{@link #setTimes} and {@link #chown} act on a symlink itself ({@code AT_SYMLINK_NOFOLLOW}).</li>
- *   <li>{@link #list} and {@link #openDirectoryNames} follow a final symlink (within the root), like {@code ls dir/}.</li>
+ *   <li>{@link #list} follows a final symlink (within the root), like {@code ls dir/}; {@link #openRead},
+ *       {@link #copyFileFrom} and {@link #createFile} never follow one (ELOOP / EEXIST).</li>
+ *   <li>Paths longer than PATH_MAX and trees of any depth work: the walk holds a bounded number of fds.</li>
  *   <li>The root never changes type: removing, replacing or renaming the root (path {@code ""}, {@code "/"},
  *       {@code "."}, {@code ".."}, ...) throws {@link UnsafeLayerException}. Metadata calls on the root (chmod,
  *       chown, times, xattrs, lstat) are allowed.</li>
@@ -57,7 +58,8 @@ import java.util.Optional;
  *
  * <h2>Errors</h2>
  * {@link NoSuchFileException} (ENOENT), {@link java.nio.file.FileAlreadyExistsException} (EEXIST), else
- * {@link RootedFsException} with the errno; every message names the path as given and the errno.
+ * {@link RootedFsException} with the errno; every message names the path as given and the errno. A name with a NUL
+ * byte is an {@link IllegalArgumentException}; an attempt on the root itself an {@link UnsafeLayerException}.
  *
  * <p>Thread-safe: operations share only the root fd. Do not {@link #close} while operations are running.
  */
@@ -181,7 +183,14 @@ public final class RootedFs implements AutoCloseable {
 
     private int openReadFd(RelPath p, String op) throws IOException {
         int fd = withParent(p, op, (dfd, name) -> {
-            // O_NONBLOCK: opening a FIFO planted by a layer must not hang; it is refused below anyway.
+            // Look before opening: opening a device node can have side effects (a tape rewinds, a tty becomes
+            // ours), so only a regular file is opened. The check after the open covers a swap in between;
+            // O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking us.
+            int type = Statx.mode(dfd, name, op, p.display()) & Native.S_IFMT;
+            if (type != Native.S_IFREG) {
+                throw Errno.exception(type == Native.S_IFLNK ? Errno.ELOOP : Errno.EINVAL,
+                        op + " (not a regular file)", p.display());
+            }
             int f = Native.libc().openat(dfd, name, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC
                     | Native.O_NOCTTY | Native.O_NONBLOCK, 0);
             if (f < 0) {
@@ -315,7 +324,7 @@ public final class RootedFs implements AutoCloseable {
                     throw Errno.exception(Errno.EOPNOTSUPP, "chmod", p.display());
                 }
                 if (Native.libc().fchmodat(Native.AT_FDCWD, Native.cstr("/proc/self/fd/" + fd), bits, 0) != 0) {
-                    throw Errno.exception(Native.errno(), "chmod (via /proc/self/fd)", p.display());
+                    throw procError(Native.errno(), "chmod (via /proc/self/fd)", p.display());
                 }
             } finally {
                 Native.closeQuietly(fd);
@@ -357,7 +366,7 @@ public final class RootedFs implements AutoCloseable {
         byte[] k = Native.cstr(key);
         withParent(p, "setXattr", (dfd, name) -> {
             if (Native.libc().lsetxattr(procPath(dfd, name), k, value, value.length, 0) != 0) {
-                throw Errno.exception(Native.errno(), "setXattr " + key, p.display());
+                throw procError(Native.errno(), "setXattr " + key, p.display());
             }
             return null;
         });
@@ -384,7 +393,7 @@ public final class RootedFs implements AutoCloseable {
                     return Optional.empty();
                 }
                 if (errno != Errno.ERANGE || attempt > 8) { // ERANGE: it grew between the two calls
-                    throw Errno.exception(errno, "getXattr " + key, p.display());
+                    throw procError(errno, "getXattr " + key, p.display());
                 }
             }
         });
@@ -416,7 +425,7 @@ public final class RootedFs implements AutoCloseable {
                 }
                 int errno = Native.errno();
                 if (errno != Errno.ERANGE || attempt > 8) {
-                    throw Errno.exception(errno, "listXattrs", p.display());
+                    throw procError(errno, "listXattrs", p.display());
                 }
             }
         });
@@ -428,7 +437,7 @@ public final class RootedFs implements AutoCloseable {
         byte[] k = Native.cstr(key);
         withParent(p, "removeXattr", (dfd, name) -> {
             if (Native.libc().lremovexattr(procPath(dfd, name), k) != 0) {
-                throw Errno.exception(Native.errno(), "removeXattr " + key, p.display());
+                throw procError(Native.errno(), "removeXattr " + key, p.display());
             }
             return null;
         });
@@ -444,6 +453,18 @@ public final class RootedFs implements AutoCloseable {
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         System.arraycopy(name, 0, out, prefix.length, name.length); // name is NUL-terminated
         return out;
+    }
+
+    /**
+     * The error of a call made through {@code /proc/self/fd}: ENOENT there usually means the file is missing, but
+     * if /proc is not mounted it would blame the wrong thing, so that case says what is really missing.
+     */
+    private static IOException procError(int errno, String op, String display) {
+        if (errno == Errno.ENOENT && !java.nio.file.Files.isDirectory(Path.of("/proc/self/fd"))) {
+            throw new dev.strata.image.UnsupportedPlatformException(
+                    op + " on " + display + " needs /proc mounted (it reaches the file through /proc/self/fd)");
+        }
+        return Errno.exception(errno, op, display);
     }
 
     /** lstat: what {@code path} itself is (a symlink is reported as a symlink). */

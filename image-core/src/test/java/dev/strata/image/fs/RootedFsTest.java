@@ -160,6 +160,8 @@ class RootedFsTest {
         assertThat(c.type()).isEqualTo(FileType.CHAR_DEVICE);
         assertThat(c.rdevMajor()).isEqualTo(1);
         assertThat(c.rdevMinor()).isEqualTo(3);
+        assertThatThrownBy(() -> fs.openRead("null")).isInstanceOfSatisfying(RootedFsException.class,
+                e -> assertThat(e.errnoName()).isEqualTo("EINVAL")); // refused before any open(2) of a device
         FileStat b = fs.lstat("blk");
         assertThat(b.type()).isEqualTo(FileType.BLOCK_DEVICE);
         assertThat(b.rdevMajor()).isEqualTo(259);
