@@ -271,6 +271,19 @@ class PathEscapeTest {
                 expectErrno(() -> c.fs().openRead("f").close(), "ELOOP");
                 assertThatThrownBy(() -> c.fs().mkdir("f", 0755)).isInstanceOf(FileAlreadyExistsException.class);
             }),
+            new Case("ops onto a final symlink to outside replace or refuse, never write through", c -> {
+                c.fs().symlink("l", c.out() + "/secret");
+                c.fs().symlink("m", "../outside/secret");
+                write(c.fs(), "f");
+                assertThatThrownBy(() -> c.fs().hardlink("l", "f")).isInstanceOf(FileAlreadyExistsException.class);
+                assertThatThrownBy(() -> c.fs().mknod("l", FileType.FIFO, 0644, 0, 0))
+                        .isInstanceOf(FileAlreadyExistsException.class);
+                assertThatThrownBy(() -> c.fs().symlink("l", "/x")).isInstanceOf(FileAlreadyExistsException.class);
+                c.fs().rename("f", "l"); // replaces the link itself
+                assertThat(c.fs().lstat("l").type()).isEqualTo(FileType.REGULAR);
+                c.fs().unlink("m");
+                assertThat(c.fs().exists("m")).isFalse();
+            }),
             new Case("lstat and readlink through a symlinked parent", c -> {
                 c.fs().symlink("evil", c.out());
                 assertThatThrownBy(() -> c.fs().lstat("evil/secret")).isInstanceOf(NoSuchFileException.class);

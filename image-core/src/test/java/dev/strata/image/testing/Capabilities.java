@@ -16,8 +16,19 @@ public final class Capabilities {
         Assumptions.abort(why);
     }
 
+    private static volatile Boolean root;
+
     /** Whether this JVM runs with effective uid 0. */
     public static boolean isRoot() {
+        Boolean r = root;
+        if (r == null) {
+            r = probeRoot();
+            root = r;
+        }
+        return r;
+    }
+
+    private static boolean probeRoot() {
         try {
             Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();
