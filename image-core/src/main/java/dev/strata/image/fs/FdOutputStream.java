@@ -1,7 +1,6 @@
 package dev.strata.image.fs;
 
 import dev.strata.image.fs.Native.LinuxLibc;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,6 @@
 package dev.strata.image.fs;
 
 import dev.strata.image.fs.Native.LinuxLibc;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a component walk for older kernels or seccomp profiles that hide openat2: each component is opened with
  *       {@code openat(dir, name, O_PATH|O_NOFOLLOW)}, so the kernel never follows anything; a symlink is read with
  *       {@code readlinkat} and its target is spliced into the remaining components (absolute targets restart at
- *       the root). {@code ..} pops the stack of directory fds we came through, which is the physical parent and
- *       can never be above the root. At most 40 symlinks are followed (ELOOP), as in the kernel.</li>
+ *       the root). {@code ..} drops the last name of the physical path we came down (see {@link Position}),
+ *       which is the physical parent and can never be above the root. At most 40 symlinks are followed (ELOOP),
+ *       as in the kernel. Also used for paths longer than PATH_MAX, which openat2 refuses.</li>
  * </ul>
  * The returned fd is an O_PATH directory fd; an attacker who swaps a directory for a symlink after we opened it
  * cannot redirect it, since every later call is relative to that fd.
@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class Resolver {
     private static final Logger LOG = LoggerFactory.getLogger(Resolver.class);
     static final int MAX_SYMLINKS = 40;
+    private static final int PATH_MAX = 4096;
     private static final int DIR_FLAGS = Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC;
 
     private static volatile Boolean openat2Supported;
@@ -79,8 +80,9 @@ final class Resolver {
         if (comps.isEmpty()) {
             return rootfd;
         }
-        if (useOpenat2) {
-            byte[] path = Native.cstr(String.join("/", comps));
+        byte[] path = Native.cstr(String.join("/", comps));
+        // openat2 takes at most PATH_MAX bytes; the walk has no such limit and gives the same answer.
+        if (useOpenat2 && path.length <= PATH_MAX) {
             for (int attempt = 0; ; attempt++) {
                 int fd = openat2(rootfd, path);
                 if (fd >= 0) {
@@ -109,7 +111,7 @@ final class Resolver {
 
     private static int walk(int rootfd, List<String> comps, String op, String display) throws IOException {
         LinuxLibc libc = Native.libc();
-        Deque<Integer> stack = new ArrayDeque<>(); // fds of the directories we are in, innermost first
+        Position pos = new Position(rootfd);
         Deque<String> todo = new ArrayDeque<>(comps);
         int hops = 0;
         try {
@@ -119,13 +121,10 @@ final class Resolver {
                     continue;
                 }
                 if (c.equals("..")) {
-                    if (!stack.isEmpty()) {
-                        Native.closeQuietly(stack.pop());
-                    }
+                    pos.up(op, display);
                     continue;
                 }
-                int cur = stack.isEmpty() ? rootfd : stack.peek();
-                int fd = libc.openat(cur, Native.cstr(c), Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+                int fd = libc.openat(pos.fd(), Native.cstr(c), Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
                 if (fd < 0) {
                     throw Errno.exception(Native.errno(), op, display);
                 }
@@ -137,7 +136,7 @@ final class Resolver {
                     throw e;
                 }
                 if (type == Native.S_IFDIR) {
-                    stack.push(fd);
+                    pos.down(c, fd);
                     continue;
                 }
                 if (type != Native.S_IFLNK) {
@@ -157,27 +156,98 @@ final class Resolver {
                     throw Errno.exception(Errno.ENOENT, op, display);
                 }
                 if (target.startsWith("/")) {
-                    while (!stack.isEmpty()) {
-                        Native.closeQuietly(stack.pop());
-                    }
+                    pos.toRoot();
                 }
                 String[] parts = target.split("/");
                 for (int i = parts.length - 1; i >= 0; i--) {
                     todo.addFirst(parts[i]);
                 }
             }
-            if (stack.isEmpty()) {
-                // The walk ended at the root (e.g. "a -> /"): hand out an fd of our own, not rootfd.
-                int fd = libc.openat(rootfd, Native.DOT, DIR_FLAGS, 0);
+            return pos.take(op, display);
+        } finally {
+            pos.close();
+        }
+    }
+
+    /**
+     * Where the walk is: the names of the directories from the root down (the physical path, so {@code ..} is
+     * just dropping the last name) and O_PATH fds for at most the innermost {@link #KEEP_FDS} of them, so that a
+     * maliciously deep tree cannot exhaust the fd table. Going up past the kept fds re-opens the chain from the
+     * root by name, each step with O_NOFOLLOW|O_DIRECTORY: if a directory on it was swapped for a symlink
+     * meanwhile, that fails instead of following it.
+     */
+    private static final class Position {
+        static final int KEEP_FDS = 32;
+        private final int rootfd;
+        private final List<String> names = new java.util.ArrayList<>();
+        private final Deque<Integer> fds = new ArrayDeque<>(); // innermost first; the last fds.size() names
+
+        Position(int rootfd) {
+            this.rootfd = rootfd;
+        }
+
+        int fd() {
+            return names.isEmpty() ? rootfd : fds.peek();
+        }
+
+        void down(String name, int fd) {
+            names.add(name);
+            fds.push(fd);
+            if (fds.size() > KEEP_FDS) {
+                Native.closeQuietly(fds.pollLast());
+            }
+        }
+
+        void up(String op, String display) throws IOException {
+            if (names.isEmpty()) {
+                return; // ".." at the root stays at the root
+            }
+            names.remove(names.size() - 1);
+            Native.closeQuietly(fds.pop());
+            if (fds.isEmpty() && !names.isEmpty()) {
+                reopen(op, display);
+            }
+        }
+
+        void toRoot() {
+            names.clear();
+            while (!fds.isEmpty()) {
+                Native.closeQuietly(fds.pop());
+            }
+        }
+
+        private void reopen(String op, String display) throws IOException {
+            int cur = rootfd;
+            for (int i = 0; i < names.size(); i++) {
+                int fd = Native.libc().openat(cur, Native.cstr(names.get(i)),
+                        Native.O_PATH | Native.O_NOFOLLOW | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+                if (fd < 0) {
+                    throw Errno.exception(Native.errno(), op + " (re-walking " + names.size() + " levels)", display);
+                }
+                fds.push(fd);
+                if (fds.size() > KEEP_FDS) {
+                    Native.closeQuietly(fds.pollLast());
+                }
+                cur = fd;
+            }
+        }
+
+        /** The fd of where we are, owned by the caller from now on (a fresh one when that is the root). */
+        int take(String op, String display) throws IOException {
+            if (names.isEmpty()) {
+                int fd = Native.libc().openat(rootfd, Native.DOT, DIR_FLAGS, 0);
                 if (fd < 0) {
                     throw Errno.exception(Native.errno(), op, display);
                 }
                 return fd;
             }
-            return stack.pop();
-        } finally {
-            while (!stack.isEmpty()) {
-                Native.closeQuietly(stack.pop());
+            names.clear();
+            return fds.pop();
+        }
+
+        void close() {
+            while (!fds.isEmpty()) {
+                Native.closeQuietly(fds.pop());
             }
         }
     }

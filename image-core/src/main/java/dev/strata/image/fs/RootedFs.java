@@ -1,8 +1,7 @@
 package dev.strata.image.fs;
 
-import dev.strata.image.fs.Native.LinuxLibc;
-
 import dev.strata.image.UnsafeLayerException;
+import dev.strata.image.fs.Native.LinuxLibc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,7 +46,9 @@ import java.util.Optional;
  *   <li>xattrs use the {@code l*xattr} calls on {@code /proc/self/fd/<parentfd>/<name>}: the magic link is the
  *       exact parent directory we opened safely, and the l-variant does not follow {@code name}. Needs /proc.</li>
  *   <li>{@link #setTimes} and {@link #chown} act on a symlink itself ({@code AT_SYMLINK_NOFOLLOW}).</li>
- *   <li>{@link #list} and {@link #openDirectoryNames} follow a final symlink (within the root), like {@code ls dir/}.</li>
+ *   <li>{@link #list} follows a final symlink (within the root), like {@code ls dir/}; {@link #openRead},
+ *       {@link #copyFileFrom} and {@link #createFile} never follow one (ELOOP / EEXIST).</li>
+ *   <li>Paths longer than PATH_MAX and trees of any depth work: the walk holds a bounded number of fds.</li>
  *   <li>The root never changes type: removing, replacing or renaming the root (path {@code ""}, {@code "/"},
  *       {@code "."}, {@code ".."}, ...) throws {@link UnsafeLayerException}. Metadata calls on the root (chmod,
  *       chown, times, xattrs, lstat) are allowed.</li>
@@ -57,7 +58,8 @@ import java.util.Optional;
  *
  * <h2>Errors</h2>
  * {@link NoSuchFileException} (ENOENT), {@link java.nio.file.FileAlreadyExistsException} (EEXIST), else
- * {@link RootedFsException} with the errno; every message names the path as given and the errno.
+ * {@link RootedFsException} with the errno; every message names the path as given and the errno. A name with a NUL
+ * byte is an {@link IllegalArgumentException}; an attempt on the root itself an {@link UnsafeLayerException}.
  *
  * <p>Thread-safe: operations share only the root fd. Do not {@link #close} while operations are running.
  */
@@ -158,39 +160,81 @@ public final class RootedFs implements AutoCloseable {
      */
     public FdOutputStream createFile(String path, int mode) throws IOException {
         RelPath p = RelPath.parse(path);
-        refuseRoot(p, "createFile");
-        int fd = withParent(p, "createFile", (dfd, name) -> {
+        return new FdOutputStream(createFd(p, mode, "createFile"), p.display());
+    }
+
+    private int createFd(RelPath p, int mode, String op) throws IOException {
+        refuseRoot(p, op);
+        return withParent(p, op, (dfd, name) -> {
             int f = Native.libc().openat(dfd, name, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL
                     | Native.O_NOFOLLOW | Native.O_CLOEXEC | Native.O_NOCTTY, mode & 07777);
             if (f < 0) {
-                throw Errno.exception(Native.errno(), "createFile", p.display());
+                throw Errno.exception(Native.errno(), op, p.display());
             }
             return f;
         });
-        return new FdOutputStream(fd, p.display());
     }
 
     /** Opens the regular file {@code path} for reading; a symlink is refused (ELOOP), not followed. */
     public InputStream openRead(String path) throws IOException {
         RelPath p = RelPath.parse(path);
-        int fd = withParent(p, "openRead", (dfd, name) -> {
-            // O_NONBLOCK: opening a FIFO planted by a layer must not hang; it is refused below anyway.
+        return new FdInputStream(openReadFd(p, "openRead"), p.display());
+    }
+
+    private int openReadFd(RelPath p, String op) throws IOException {
+        int fd = withParent(p, op, (dfd, name) -> {
+            // Look before opening: opening a device node can have side effects (a tape rewinds, a tty becomes
+            // ours), so only a regular file is opened. The check after the open covers a swap in between;
+            // O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking us.
+            int type = Statx.mode(dfd, name, op, p.display()) & Native.S_IFMT;
+            if (type != Native.S_IFREG) {
+                throw Errno.exception(type == Native.S_IFLNK ? Errno.ELOOP : Errno.EINVAL,
+                        op + " (not a regular file)", p.display());
+            }
             int f = Native.libc().openat(dfd, name, Native.O_RDONLY | Native.O_NOFOLLOW | Native.O_CLOEXEC
                     | Native.O_NOCTTY | Native.O_NONBLOCK, 0);
             if (f < 0) {
-                throw Errno.exception(Native.errno(), "openRead", p.display());
+                throw Errno.exception(Native.errno(), op, p.display());
             }
             return f;
         });
         try {
-            if ((Statx.mode(fd, "openRead", p.display()) & Native.S_IFMT) != Native.S_IFREG) {
-                throw Errno.exception(Errno.EINVAL, "openRead (not a regular file)", p.display());
+            if ((Statx.mode(fd, op, p.display()) & Native.S_IFMT) != Native.S_IFREG) {
+                throw Errno.exception(Errno.EINVAL, op + " (not a regular file)", p.display());
             }
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(fd);
             throw e;
         }
-        return new FdInputStream(fd, p.display());
+        return fd;
+    }
+
+    /**
+     * Copies the regular file {@code from} under {@code source} (which may be this fs) to the new file {@code to}
+     * here, created as by {@link #createFile}. Shares extents where the file system can ({@code FICLONE}: btrfs,
+     * xfs), else lets the kernel copy ({@code copy_file_range}), else reads and writes. Neither side is followed
+     * if it is a symlink. Returns the number of bytes copied.
+     */
+    public long copyFileFrom(RootedFs source, String from, String to, int mode) throws IOException {
+        RelPath f = RelPath.parse(from);
+        RelPath t = RelPath.parse(to);
+        int in = source.openReadFd(f, "copy");
+        try {
+            int out = createFd(t, mode, "copy");
+            long copied;
+            try {
+                copied = FileCopier.copy(in, out, f.display() + " -> " + t.display());
+            } catch (IOException | RuntimeException e) {
+                Native.closeQuietly(out);
+                throw e;
+            }
+            if (Native.libc().close(out) != 0 && Native.errno() != Errno.EINTR) {
+                throw Errno.exception(Native.errno(), "close", t.display());
+            }
+            return copied;
+        } finally {
+            Native.closeQuietly(in);
+        }
     }
 
     /** Creates the symlink {@code path} with the given target; the target is data and is not checked. */
@@ -280,7 +324,7 @@ public final class RootedFs implements AutoCloseable {
                     throw Errno.exception(Errno.EOPNOTSUPP, "chmod", p.display());
                 }
                 if (Native.libc().fchmodat(Native.AT_FDCWD, Native.cstr("/proc/self/fd/" + fd), bits, 0) != 0) {
-                    throw Errno.exception(Native.errno(), "chmod (via /proc/self/fd)", p.display());
+                    throw procError(Native.errno(), "chmod (via /proc/self/fd)", p.display());
                 }
             } finally {
                 Native.closeQuietly(fd);
@@ -322,7 +366,7 @@ public final class RootedFs implements AutoCloseable {
         byte[] k = Native.cstr(key);
         withParent(p, "setXattr", (dfd, name) -> {
             if (Native.libc().lsetxattr(procPath(dfd, name), k, value, value.length, 0) != 0) {
-                throw Errno.exception(Native.errno(), "setXattr " + key, p.display());
+                throw procError(Native.errno(), "setXattr " + key, p.display());
             }
             return null;
         });
@@ -349,7 +393,7 @@ public final class RootedFs implements AutoCloseable {
                     return Optional.empty();
                 }
                 if (errno != Errno.ERANGE || attempt > 8) { // ERANGE: it grew between the two calls
-                    throw Errno.exception(errno, "getXattr " + key, p.display());
+                    throw procError(errno, "getXattr " + key, p.display());
                 }
             }
         });
@@ -381,7 +425,7 @@ public final class RootedFs implements AutoCloseable {
                 }
                 int errno = Native.errno();
                 if (errno != Errno.ERANGE || attempt > 8) {
-                    throw Errno.exception(errno, "listXattrs", p.display());
+                    throw procError(errno, "listXattrs", p.display());
                 }
             }
         });
@@ -393,7 +437,7 @@ public final class RootedFs implements AutoCloseable {
         byte[] k = Native.cstr(key);
         withParent(p, "removeXattr", (dfd, name) -> {
             if (Native.libc().lremovexattr(procPath(dfd, name), k) != 0) {
-                throw Errno.exception(Native.errno(), "removeXattr " + key, p.display());
+                throw procError(Native.errno(), "removeXattr " + key, p.display());
             }
             return null;
         });
@@ -409,6 +453,18 @@ public final class RootedFs implements AutoCloseable {
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         System.arraycopy(name, 0, out, prefix.length, name.length); // name is NUL-terminated
         return out;
+    }
+
+    /**
+     * The error of a call made through {@code /proc/self/fd}: ENOENT there usually means the file is missing, but
+     * if /proc is not mounted it would blame the wrong thing, so that case says what is really missing.
+     */
+    private static IOException procError(int errno, String op, String display) {
+        if (errno == Errno.ENOENT && !java.nio.file.Files.isDirectory(Path.of("/proc/self/fd"))) {
+            throw new dev.strata.image.UnsupportedPlatformException(
+                    op + " on " + display + " needs /proc mounted (it reaches the file through /proc/self/fd)");
+        }
+        return Errno.exception(errno, op, display);
     }
 
     /** lstat: what {@code path} itself is (a symlink is reported as a symlink). */

@@ -38,7 +38,12 @@ final class Statx {
 
     /** Only the S_IF* type and permission bits of the object {@code fd} (an O_PATH fd is fine). */
     static int mode(int fd, String op, String display) throws IOException {
-        ByteBuffer b = call(fd, Native.EMPTY, 0x1 /* STATX_TYPE */ | 0x2 /* STATX_MODE */, op, display);
+        return mode(fd, Native.EMPTY, op, display);
+    }
+
+    /** Only the S_IF* type and permission bits of {@code name} in {@code dirfd}, not following it. */
+    static int mode(int dirfd, byte[] name, String op, String display) throws IOException {
+        ByteBuffer b = call(dirfd, name, 0x1 /* STATX_TYPE */ | 0x2 /* STATX_MODE */, op, display);
         return Short.toUnsignedInt(b.getShort(28));
     }
 

@@ -160,6 +160,8 @@ class RootedFsTest {
         assertThat(c.type()).isEqualTo(FileType.CHAR_DEVICE);
         assertThat(c.rdevMajor()).isEqualTo(1);
         assertThat(c.rdevMinor()).isEqualTo(3);
+        assertThatThrownBy(() -> fs.openRead("null")).isInstanceOfSatisfying(RootedFsException.class,
+                e -> assertThat(e.errnoName()).isEqualTo("EINVAL")); // refused before any open(2) of a device
         FileStat b = fs.lstat("blk");
         assertThat(b.type()).isEqualTo(FileType.BLOCK_DEVICE);
         assertThat(b.rdevMajor()).isEqualTo(259);
@@ -290,6 +292,73 @@ class RootedFsTest {
         fs.mkdir("e", 0755);
         fs.rmdir("e");
         assertThat(Files.exists(root.resolve("e"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Resolution.class)
+    void copyFileFromAnotherRoot(Resolution r, @TempDir Path other) throws IOException {
+        fs = r.open(root);
+        byte[] data = new byte[3 * (1 << 20) + 17];
+        new Random(7).nextBytes(data);
+        Files.createDirectories(other.resolve("src"));
+        Files.write(other.resolve("src/blob"), data);
+        Files.createFile(other.resolve("src/empty"));
+        Files.createSymbolicLink(other.resolve("src/link"), Path.of("blob"));
+        try (RootedFs src = r.open(other)) {
+            assertThat(fs.copyFileFrom(src, "src/blob", "copy", 0640)).isEqualTo(data.length);
+            assertThat(fs.copyFileFrom(src, "/src/empty", "empty", 0600)).isZero();
+            assertThatThrownBy(() -> fs.copyFileFrom(src, "src/link", "viaLink", 0644))
+                    .isInstanceOfSatisfying(RootedFsException.class, e -> assertThat(e.errnoName()).isEqualTo("ELOOP"));
+            assertThatThrownBy(() -> fs.copyFileFrom(src, "src/blob", "copy", 0644))
+                    .isInstanceOf(FileAlreadyExistsException.class);
+            assertThatThrownBy(() -> fs.copyFileFrom(src, "src", "dir", 0644))
+                    .isInstanceOfSatisfying(RootedFsException.class, e -> assertThat(e.errnoName()).isEqualTo("EINVAL"));
+        }
+        assertThat(Files.readAllBytes(root.resolve("copy"))).isEqualTo(data);
+        assertThat(Files.size(root.resolve("empty"))).isZero();
+        assertThat(fs.exists("viaLink")).isFalse();
+        fs.copyFileFrom(fs, "copy", "copy2", 0644); // within one root
+        assertThat(Files.readAllBytes(root.resolve("copy2"))).isEqualTo(data);
+    }
+
+    /** Deeper than PATH_MAX: openat2 cannot take the path in one piece, so the walk takes over. */
+    @ParameterizedTest
+    @EnumSource(Resolution.class)
+    void treesDeeperThanPathMax(Resolution r) throws IOException {
+        fs = r.open(root);
+        int depth = 2500; // "dd/" x 2500 = 7500 bytes
+        int fd = Native.libc().openat(Native.AT_FDCWD, Native.cstr(root.toString()),
+                Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        for (int i = 0; i < depth; i++) { // built fd by fd: the JDK cannot open paths this long
+            assertThat(Native.libc().mkdirat(fd, Native.cstr("dd"), 0755)).isZero();
+            int next = Native.libc().openat(fd, Native.cstr("dd"), Native.O_PATH | Native.O_DIRECTORY, 0);
+            Native.closeQuietly(fd);
+            fd = next;
+        }
+        Native.closeQuietly(fd);
+        long fdsBefore = openFds();
+        String deep = "dd/".repeat(depth);
+        fs.createFile(deep + "leaf", 0644).close();
+        assertThat(fs.lstat(deep + "leaf").type()).isEqualTo(FileType.REGULAR);
+        // ".." far above the fds the walk keeps open: it re-opens the chain and lands where the kernel does
+        fs.mkdir("dd/".repeat(50) + "target", 0755);
+        fs.symlink("dd/".repeat(200) + "up", "../".repeat(150) + "target");
+        fs.createFile("dd/".repeat(200) + "up/f", 0644).close();
+        assertThat(fs.lstat("dd/".repeat(50) + "target/f").type()).isEqualTo(FileType.REGULAR);
+        String level1300 = "dd/".repeat(1300);
+        fs.symlink(level1300 + "top", "../".repeat(1305)); // a target is at most PATH_MAX - 1 bytes
+        fs.createFile(level1300 + "top/g", 0644).close();
+        assertThat(fs.list("")).containsExactly("dd", "g");
+        fs.removeAll("dd");
+        fs.unlink("g");
+        assertThat(fs.list("")).isEmpty();
+        assertThat(openFds()).as("no fd leaked").isEqualTo(fdsBefore);
+    }
+
+    private static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
     }
 
     @ParameterizedTest(name = "[{index}] ''{0}''")
