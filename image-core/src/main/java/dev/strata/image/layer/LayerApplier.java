@@ -79,6 +79,8 @@ public final class LayerApplier {
         /** Directory metadata, applied deepest-first after all entries. */
         final List<TarEntry> dirs = new ArrayList<>();
         final List<String> dirPaths = new ArrayList<>();
+        /** The directory each deferred entry made, so its metadata never lands on another one (see finish). */
+        final List<FileStat> dirInodes = new ArrayList<>();
         final boolean chown;
         final boolean mknodDevices;
         final byte[] buffer = new byte[COPY_BUFFER];
@@ -128,8 +130,7 @@ public final class LayerApplier {
                     throw unsafe("entry would replace the root directory with a " + entry.type());
                 }
                 ownAndXattrs("");
-                dirs.add(entry);
-                dirPaths.add("");
+                deferDirectory("");
                 return;
             }
             ensureParent(parent);
@@ -159,8 +160,13 @@ public final class LayerApplier {
             }
             knownDirs.add(path);
             ownAndXattrs(path);
+            deferDirectory(path);
+        }
+
+        private void deferDirectory(String path) throws IOException {
             dirs.add(entry);
             dirPaths.add(path);
+            dirInodes.add(fs.lstat(path));
         }
 
         private void regular(String path) throws IOException {
@@ -444,13 +450,24 @@ public final class LayerApplier {
             fs.setTimes(path, atime(), mtime());
         }
 
-        /** Deepest first, so setting a parent's mtime is not undone by creating its children. */
+        /**
+         * Deepest first, so setting a parent's mtime is not undone by creating its children. Walking backwards, the
+         * first entry seen for a path is its last one in the layer, and that one wins (as in tar); earlier entries
+         * for the same path are skipped. An entry is applied only to the very directory it made (same dev/ino): a
+         * later entry may have replaced a parent with a symlink, and then the path names some other directory.
+         */
         private void finishDirectories() throws IOException {
+            Set<String> done = new HashSet<>();
             for (int i = dirs.size() - 1; i >= 0; i--) {
                 entry = dirs.get(i);
                 String path = dirPaths.get(i);
+                if (!done.add(path)) {
+                    continue; // a later entry for the same path already set the metadata
+                }
                 FileStat st = lstatOrNull(path);
-                if (st == null || st.type() != FileType.DIRECTORY) {
+                FileStat made = dirInodes.get(i);
+                if (st == null || st.type() != FileType.DIRECTORY || st.dev() != made.dev()
+                        || st.ino() != made.ino()) {
                     continue; // replaced or removed later in the same layer
                 }
                 fs.chmod(path, entry.mode());

@@ -491,7 +491,9 @@ final class TarReader {
     /** Octal (space/NUL padded) or GNU base-256 numeric field. */
     private long numberIn(byte[] b, int off, int len, String what) {
         if ((b[off] & 0x80) != 0) {
-            if ((b[off] & 0xff) == 0xff) {
+            // Base-256 is two's complement with bit 0x80 of the first byte as the marker, so bit 0x40 is the sign:
+            // 0xff.. and also 0xc0..0xfe lead bytes are negative (masking with 0x3f alone read them as positive).
+            if ((b[off] & 0x40) != 0) {
                 throw unsafe("negative " + what);
             }
             long v = b[off] & 0x3f;

@@ -14,6 +14,8 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class TarBuilder {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /** Overrides applied to the next header written, before its checksum. */
+    private java.util.function.Consumer<byte[]> headerHook;
 
     /** A header under construction; {@link #add()} writes it (with pax records first, if any). */
     public final class Entry {
@@ -30,6 +32,8 @@ public final class TarBuilder {
         private Long sizeOverride;
         private byte[] rawUid;
         private boolean badChecksum;
+        private byte[] prefix;
+        private final Map<Integer, byte[]> rawFields = new LinkedHashMap<>();
         private final Map<String, byte[]> pax = new LinkedHashMap<>();
 
         Entry(byte[] name) {
@@ -49,6 +53,10 @@ public final class TarBuilder {
         /** Raw 8-byte uid field, e.g. base-256 encodings. */
         public Entry rawUid(byte[] field) { rawUid = field; return this; }
         public Entry badChecksum() { badChecksum = true; return this; }
+        /** The ustar prefix field (offset 345, 155 bytes), joined to the name with '/' by readers. */
+        public Entry prefix(String p) { prefix = p.getBytes(StandardCharsets.UTF_8); return this; }
+        /** Raw bytes over any header field at {@code offset} (e.g. base-256 size or gid), before the checksum. */
+        public Entry rawField(int offset, byte[] bytes) { rawFields.put(offset, bytes); return this; }
         public Entry pax(String key, String value) { return pax(key, value.getBytes(StandardCharsets.UTF_8)); }
         public Entry pax(String key, byte[] value) { pax.put(key, value); return this; }
 
@@ -63,7 +71,14 @@ public final class TarBuilder {
                 writeData(records.toByteArray());
             }
             long size = sizeOverride != null ? sizeOverride : data.length;
+            headerHook = h -> {
+                if (prefix != null) {
+                    System.arraycopy(prefix, 0, h, 345, Math.min(prefix.length, 155));
+                }
+                rawFields.forEach((off, b) -> System.arraycopy(b, 0, h, off, b.length));
+            };
             writeHeader(name, type, mode, uid, gid, mtime, link, devMajor, devMinor, size, rawUid, badChecksum);
+            headerHook = null;
             writeData(data);
             return TarBuilder.this;
         }
@@ -167,6 +182,9 @@ public final class TarBuilder {
         h[264] = '0';
         octal(h, 329, 8, devMajor);
         octal(h, 337, 8, devMinor);
+        if (headerHook != null) {
+            headerHook.accept(h);
+        }
         for (int i = 148; i < 156; i++) {
             h[i] = ' ';
         }

@@ -1,5 +1,7 @@
 package dev.strata.image.testing;
 
+import dev.strata.image.fs.RootedFs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -87,8 +89,10 @@ public final class TreeSnapshot {
                 long rdev = ((Number) a.get("rdev")).longValue();
                 sb.append(" dev=").append((rdev >> 8) & 0xfff).append(',').append((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
             }
-            if (options.xattrs() && !attrs.isSymbolicLink()) {
+            if (options.xattrs() && (attrs.isRegularFile() || attrs.isDirectory())) {
                 sb.append(xattrs(p));
+            } else if (options.xattrs() && !attrs.isSymbolicLink()) {
+                sb.append(specialFileXattrs(p));
             }
             if (options.mtimes() && (options.directoryMtimes() || !attrs.isDirectory())) {
                 sb.append(" mtime=").append(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant());
@@ -117,6 +121,24 @@ public final class TreeSnapshot {
             ByteBuffer b = ByteBuffer.allocate(view.size(n));
             view.read(n, b);
             sb.append(" xattr:user.").append(n).append('=').append(HexFormat.of().formatHex(b.array()));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * NIO's xattr view opens the file, which blocks forever on a FIFO and opens the device of a device node; the
+     * l*xattr calls behind RootedFs only name it.
+     */
+    private static String specialFileXattrs(Path p) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (RootedFs fs = RootedFs.open(p.getParent())) {
+            String name = p.getFileName().toString();
+            for (String key : fs.listXattrs(name)) {
+                if (key.startsWith("user.")) {
+                    sb.append(" xattr:").append(key).append('=')
+                            .append(HexFormat.of().formatHex(fs.getXattr(name, key).orElseThrow()));
+                }
+            }
         }
         return sb.toString();
     }
