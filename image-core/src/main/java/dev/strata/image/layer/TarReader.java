@@ -479,7 +479,7 @@ final class TarReader {
             signed += (i >= 148 && i < 156) ? ' ' : header[i];
         }
         if (stored != unsigned && stored != signed) {
-            throw unsafe(entryCount == 0 ? "not a tar archive (no valid tar header at the start of the layer)"
+            throw unsafe(entryCount == 0 ? "not a tar archive (bad header checksum at the start of the layer)"
                     : "bad tar header checksum (corrupted archive)");
         }
     }
