@@ -70,6 +70,11 @@ final class FdOutputStream extends OutputStream implements WritableByteChannel {
         return total;
     }
 
+    /** The descriptor, for calls that copy in the kernel; only valid while nothing is buffered. */
+    int fd() {
+        return fd;
+    }
+
     @Override
     public void flush() throws IOException {
         ensureOpen();
