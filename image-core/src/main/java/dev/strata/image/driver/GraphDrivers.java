@@ -51,7 +51,8 @@ public final class GraphDrivers {
         return p.open(storeRoot.resolve(p.name()), options);
     }
 
-    static GraphDriverProvider choose(Path storeRoot, String explicitName, List<GraphDriverProvider> candidates)
+    /** {@link #choose(Path, String)} among {@code candidates} instead of the ServiceLoader's providers. */
+    public static GraphDriverProvider choose(Path storeRoot, String explicitName, List<GraphDriverProvider> candidates)
             throws IOException {
         List<GraphDriverProvider> sorted = new ArrayList<>(candidates);
         sorted.sort(ORDER);
