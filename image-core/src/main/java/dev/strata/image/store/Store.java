@@ -96,6 +96,25 @@ public final class Store implements AutoCloseable {
         return root;
     }
 
+    /**
+     * Where a store lives unless told otherwise: {@code /var/lib/strata} for root, else
+     * {@code $XDG_DATA_HOME/strata}, else {@code ~/.local/share/strata}.
+     */
+    public static Path defaultRoot() {
+        return defaultRoot("root".equals(System.getProperty("user.name")), System.getenv("XDG_DATA_HOME"),
+                System.getProperty("user.home"));
+    }
+
+    static Path defaultRoot(boolean isRoot, String xdgDataHome, String userHome) {
+        if (isRoot) {
+            return Path.of("/var/lib/strata");
+        }
+        if (xdgDataHome != null && xdgDataHome.startsWith("/")) { // the XDG spec ignores relative values
+            return Path.of(xdgDataHome, "strata");
+        }
+        return Path.of(userHome, ".local", "share", "strata");
+    }
+
     public ContentStore content() {
         return content;
     }

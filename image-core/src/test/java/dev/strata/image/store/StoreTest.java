@@ -47,6 +47,14 @@ class StoreTest {
     }
 
     @Test
+    void defaultRootFollowsUserAndXdg() {
+        assertThat(Store.defaultRoot(true, "/x", "/home/u")).isEqualTo(Path.of("/var/lib/strata"));
+        assertThat(Store.defaultRoot(false, "/x", "/home/u")).isEqualTo(Path.of("/x/strata"));
+        assertThat(Store.defaultRoot(false, "rel", "/home/u")).isEqualTo(Path.of("/home/u/.local/share/strata"));
+        assertThat(Store.defaultRoot(false, null, "/home/u")).isEqualTo(Path.of("/home/u/.local/share/strata"));
+    }
+
+    @Test
     void layoutOnDisk() {
         assertThat(root.resolve("content/oci-layout")).exists();
         assertThat(root.resolve("layers")).isDirectory();
