@@ -39,6 +39,11 @@ final class FdInputStream extends InputStream {
         return n;
     }
 
+    /** The descriptor, for calls that copy in the kernel; only valid before anything was read through the stream. */
+    int fd() {
+        return fd;
+    }
+
     private boolean fill() throws IOException {
         if (buf == null) {
             throw new IOException("stream closed: " + display);

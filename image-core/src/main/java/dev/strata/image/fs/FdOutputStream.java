@@ -108,6 +108,12 @@ public final class FdOutputStream extends OutputStream implements WritableByteCh
     private static final ThreadLocal<ByteBuffer> TIMES = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect(32).order(java.nio.ByteOrder.nativeOrder()));
 
+    /** The descriptor, for calls that copy in the kernel; only valid while nothing is buffered. */
+    int fd() {
+        return fd;
+    }
+
+
     @Override
     public void flush() throws IOException {
         ensureOpen();

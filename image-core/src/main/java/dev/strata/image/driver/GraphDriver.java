@@ -1,0 +1,63 @@
+package dev.strata.image.driver;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The minimal core every storage driver implements: a set of layers, each a directory tree that starts as a copy
+ * (or view) of its parent. Diff support comes from {@link DiffDriver}; {@link NaiveDiff#wrap} gives it to any driver.
+ *
+ * <p>Layer ids are chosen by the caller (the layer store uses random hex): 1 to 128 characters of
+ * {@code [A-Za-z0-9_-]}, starting with a letter or digit (see {@link LayerIds}).
+ */
+public interface GraphDriver extends AutoCloseable {
+
+    /** The provider name, e.g. {@code vfs}. */
+    String name();
+
+    /** The driver's own directory under the store root. */
+    Path home();
+
+    /**
+     * Creates layer {@code id} as a child of {@code parent} (null: an empty layer whose root is a 0755 directory).
+     * Crash-safe: after a kill the layer either exists completely or not at all.
+     *
+     * @throws dev.strata.image.AlreadyExistsException when {@code id} exists
+     * @throws dev.strata.image.NotFoundException      when {@code parent} does not exist
+     */
+    void create(String id, String parent) throws IOException;
+
+    /**
+     * Removes layer {@code id} and its content.
+     *
+     * @throws dev.strata.image.NotFoundException           when it does not exist
+     * @throws dev.strata.image.FailedPreconditionException when another layer has it as parent, or it is in use
+     */
+    void remove(String id) throws IOException;
+
+    /**
+     * The directory with the layer's full content, mounting it first where the driver needs to; every call must be
+     * paired with a {@link #put}. The directory is writable: changes made to it become the layer's content.
+     */
+    Path get(String id) throws IOException;
+
+    /** Releases one {@link #get}; the last release unmounts where the driver mounts. */
+    void put(String id) throws IOException;
+
+    boolean exists(String id) throws IOException;
+
+    /** The parent of layer {@code id}, or null for a base layer. */
+    String parent(String id) throws IOException;
+
+    /** Exactly the layers created and not removed, sorted. */
+    List<String> layers() throws IOException;
+
+    /** Key/value facts for {@code status} output (backing file system, layer count, ...), in display order. */
+    Map<String, String> status() throws IOException;
+
+    /** Releases every mount and resource; the driver cannot be used afterwards. */
+    @Override
+    void close() throws IOException;
+}

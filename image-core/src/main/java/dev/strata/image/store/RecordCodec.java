@@ -1,0 +1,94 @@
+package dev.strata.image.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.image.InvalidImageException;
+import dev.strata.image.digest.Digest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** JSON of the store's own files (layer records, images.json); Jackson stays out of the public types. */
+final class RecordCodec {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Records are tiny; a huge file is damage, not data. */
+    static final long MAX_RECORD = 1 << 20;
+    static final long MAX_IMAGES = 64L << 20;
+
+    private RecordCodec() {
+    }
+
+    static byte[] layer(LayerRecord r) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("chainId", r.chainId().toString());
+        n.put("parent", r.parent() == null ? null : r.parent().toString());
+        n.put("diffId", r.diffId().toString());
+        n.put("driverId", r.driverId());
+        n.put("compressedDigest", r.compressedDigest() == null ? null : r.compressedDigest().toString());
+        n.put("compressedSize", r.compressedSize());
+        n.put("uncompressedSize", r.uncompressedSize());
+        n.put("compression", r.compression());
+        n.put("references", r.references());
+        n.put("incomplete", r.incomplete());
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+    }
+
+    static LayerRecord layer(byte[] bytes, Path from) {
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            return new LayerRecord(digest(n, "chainId", true), digest(n, "parent", false),
+                    digest(n, "diffId", true), text(n, "driverId", true), digest(n, "compressedDigest", false),
+                    n.path("compressedSize").asLong(), n.path("uncompressedSize").asLong(),
+                    text(n, "compression", false), n.path("references").asInt(),
+                    n.path("incomplete").asBoolean(false));
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException("damaged layer record " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] images(List<ImageRecord> images) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        var arr = root.putArray("images");
+        for (ImageRecord r : images) {
+            ObjectNode n = arr.addObject();
+            n.put("name", r.name());
+            n.put("manifest", r.manifest().toString());
+            n.put("config", r.config().toString());
+        }
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    }
+
+    static List<ImageRecord> images(byte[] bytes, Path from) {
+        try {
+            List<ImageRecord> out = new ArrayList<>();
+            for (JsonNode n : JSON.readTree(bytes).path("images")) {
+                out.add(new ImageRecord(text(n, "name", true), digest(n, "manifest", true), digest(n, "config", true)));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException("damaged image list " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Digest digest(JsonNode n, String field, boolean required) {
+        String s = text(n, field, required);
+        return s == null ? null : Digest.parse(s);
+    }
+
+    private static String text(JsonNode n, String field, boolean required) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new IllegalArgumentException("missing field '" + field + "'");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException("field '" + field + "' is not a string");
+        }
+        return v.asText();
+    }
+}

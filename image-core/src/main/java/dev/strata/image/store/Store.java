@@ -1,0 +1,253 @@
+package dev.strata.image.store;
+
+import dev.strata.image.DigestMismatchException;
+import dev.strata.image.InvalidImageException;
+import dev.strata.image.NotFoundException;
+import dev.strata.image.content.ContentStore;
+import dev.strata.image.digest.Digest;
+import dev.strata.image.driver.DiffDriver;
+import dev.strata.image.driver.GraphDriverProvider;
+import dev.strata.image.driver.GraphDrivers;
+import dev.strata.image.driver.NaiveDiff;
+import dev.strata.image.layer.ApplyResult;
+import dev.strata.image.layer.LayerApplier;
+import dev.strata.image.model.Descriptor;
+import dev.strata.image.model.ImageConfig;
+import dev.strata.image.model.ImageManifest;
+import dev.strata.image.model.Manifests;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The store an embedder opens: blobs in an OCI image layout ({@code <root>/content}), layers by ChainID
+ * ({@code <root>/layers}, backed by a graph driver in {@code <root>/<driver>}), and image names
+ * ({@code <root>/images.json}). Opening it removes whatever a crashed writer left half done.
+ *
+ * <pre>{@code
+ * try (Store store = Store.open(root, StoreOptions.defaults())) {
+ *     store.addImage("example.com/app:1", manifestDigest);   // manifest, config, layers already in content()
+ *     store.unpack("example.com/app:1", rootfs);
+ * }
+ * }</pre>
+ */
+public final class Store implements AutoCloseable {
+    private final Path root;
+    private final ContentStore content;
+    private final DiffDriver driver;
+    private final LayerStore layers;
+    private final ImageStore images;
+
+    private Store(Path root, ContentStore content, DiffDriver driver, LayerStore layers, ImageStore images) {
+        this.root = root;
+        this.content = content;
+        this.driver = driver;
+        this.layers = layers;
+        this.images = images;
+    }
+
+    /** Opens (creating if needed) the store at {@code root} and cleans up after any crashed writer. */
+    public static Store open(Path root, StoreOptions options) throws IOException {
+        return open(root, options, GraphDrivers.providers());
+    }
+
+    static Store open(Path root, StoreOptions options, List<GraphDriverProvider> candidates) throws IOException {
+        Files.createDirectories(root);
+        Path real = root.toRealPath();
+        StoreLock lock = StoreLock.forRoot(real);
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            ContentStore content = ContentStore.open(real.resolve("content"));
+            GraphDriverProvider provider = GraphDrivers.choose(real, options.driver(), candidates);
+            Path home = real.resolve(provider.name());
+            if (!Files.exists(home)) {
+                Files.createDirectory(home, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+            DiffDriver driver = NaiveDiff.wrap(provider.open(home, options.driverOptions()));
+            try {
+                Path tmp = real.resolve("tmp");
+                Files.createDirectories(tmp);
+                LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock);
+                layers.cleanup();
+                for (Path p : listTemps(real)) { // an images.json write cut short
+                    Files.deleteIfExists(p);
+                }
+                return new Store(real, content, driver, layers, new ImageStore(real.resolve("images.json"), lock));
+            } catch (IOException | RuntimeException e) {
+                driver.close();
+                throw e;
+            }
+        }
+    }
+
+    private static List<Path> listTemps(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(AtomicFiles::isTemp).toList();
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Where a store lives unless told otherwise: {@code /var/lib/strata} for root, else
+     * {@code $XDG_DATA_HOME/strata}, else {@code ~/.local/share/strata}.
+     */
+    public static Path defaultRoot() {
+        return defaultRoot("root".equals(System.getProperty("user.name")), System.getenv("XDG_DATA_HOME"),
+                System.getProperty("user.home"));
+    }
+
+    static Path defaultRoot(boolean isRoot, String xdgDataHome, String userHome) {
+        if (isRoot) {
+            return Path.of("/var/lib/strata");
+        }
+        if (xdgDataHome != null && xdgDataHome.startsWith("/")) { // the XDG spec ignores relative values
+            return Path.of(xdgDataHome, "strata");
+        }
+        return Path.of(userHome, ".local", "share", "strata");
+    }
+
+    public ContentStore content() {
+        return content;
+    }
+
+    public LayerStore layers() {
+        return layers;
+    }
+
+    public ImageStore images() {
+        return images;
+    }
+
+    /** The graph driver, with diff support. */
+    public DiffDriver driver() {
+        return driver;
+    }
+
+    /**
+     * Names an image whose manifest, config and layer blobs are already in {@link #content()}: registers its layers
+     * in order (each verified against the config's {@code rootfs.diff_ids}; stored ChainIDs are reused), tags the
+     * manifest in the content store (so content gc keeps it) and records the name. A name already in use moves to
+     * the new image and the old image's layer references are released.
+     */
+    public ImageRecord addImage(String name, Digest manifestDigest) throws IOException {
+        ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
+        ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
+        checkLayerCount(manifest, config);
+        content.tag(name, new Descriptor(manifest.mediaType(), manifestDigest, manifest.size()));
+        List<Digest> registered = new ArrayList<>();
+        Digest parent = null;
+        try {
+            for (int i = 0; i < manifest.layers().size(); i++) {
+                try (InputStream in = content.open(manifest.layers().get(i).digest(), true)) {
+                    parent = layers.register(in, parent, config.diffIds().get(i)).chainId();
+                }
+                registered.add(parent);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = registered.size() - 1; i >= 0; i--) {
+                try {
+                    layers.release(registered.get(i));
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+        ImageRecord record = new ImageRecord(name, manifestDigest, manifest.config().digest());
+        Optional<ImageRecord> old = images.put(record);
+        if (old.isPresent()) {
+            releaseLayers(old.get());
+        }
+        return record;
+    }
+
+    /** Forgets the name and releases its layers; blobs stay until {@link #gc}. */
+    public void removeImage(String name) throws IOException {
+        ImageRecord r = images.remove(name).orElseThrow(() -> new NotFoundException("no image named " + name
+                + " in " + root));
+        content.untag(name);
+        releaseLayers(r);
+    }
+
+    /** The ChainID of the image's top layer (what {@link LayerStore#mount} takes), or empty for no layers. */
+    public Optional<Digest> topLayer(String name) throws IOException {
+        ImageRecord r = image(name);
+        ImageConfig config = Manifests.parseConfig(content.readSmall(r.config()));
+        return config.diffIds().isEmpty() ? Optional.empty()
+                : Optional.of(dev.strata.image.digest.ChainId.of(config.diffIds()));
+    }
+
+    /** Writes the flattened root file system of image {@code name} into {@code target} (created if missing). */
+    public void unpack(String name, Path target) throws IOException {
+        ImageRecord r = image(name);
+        unpack(Manifests.parseManifest(content.readSmall(r.manifest()), null), target);
+    }
+
+    /**
+     * Applies each layer of {@code manifest} in order, whiteouts as deletions, onto {@code target}: the rootfs
+     * {@code umoci unpack} produces. Blobs come from {@link #content()} verified; each DiffID must match the config.
+     */
+    public void unpack(ImageManifest manifest, Path target) throws IOException {
+        ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
+        checkLayerCount(manifest, config);
+        Files.createDirectories(target);
+        LayerApplier applier = new LayerApplier();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Descriptor layer = manifest.layers().get(i);
+            ApplyResult applied;
+            try (InputStream in = content.open(layer.digest(), true)) {
+                applied = applier.apply(in, target);
+            }
+            if (!applied.diffId().equals(config.diffIds().get(i))) {
+                throw new DigestMismatchException("layer " + i + " (" + layer.digest() + ") has DiffID "
+                        + applied.diffId() + " but the config lists " + config.diffIds().get(i));
+            }
+        }
+    }
+
+    /** Removes layers no image references, then blobs no name reaches. */
+    public StoreGcResult gc() throws IOException {
+        List<Digest> removed = layers.prune();
+        return new StoreGcResult(removed, content.gc());
+    }
+
+    @Override
+    public void close() throws IOException {
+        driver.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Store[" + root + ", " + driver.name() + "]";
+    }
+
+    private ImageRecord image(String name) throws IOException {
+        return images.get(name).orElseThrow(() -> new NotFoundException("no image named " + name + " in " + root));
+    }
+
+    private void releaseLayers(ImageRecord r) throws IOException {
+        ImageConfig config = Manifests.parseConfig(content.readSmall(r.config()));
+        List<Digest> chain = dev.strata.image.digest.ChainId.all(config.diffIds());
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            if (layers.get(chain.get(i)).isPresent()) {
+                layers.release(chain.get(i));
+            }
+        }
+    }
+
+    private static void checkLayerCount(ImageManifest manifest, ImageConfig config) {
+        if (manifest.layers().size() != config.diffIds().size()) {
+            throw new InvalidImageException("manifest " + manifest.digest() + " lists " + manifest.layers().size()
+                    + " layers but its config has " + config.diffIds().size() + " diff_ids");
+        }
+    }
+}

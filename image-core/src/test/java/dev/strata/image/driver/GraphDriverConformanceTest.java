@@ -1,0 +1,406 @@
+package dev.strata.image.driver;
+
+import dev.strata.image.FailedPreconditionException;
+import dev.strata.image.NotFoundException;
+import dev.strata.image.layer.ApplyResult;
+import dev.strata.image.layer.Change;
+import dev.strata.image.layer.Compression;
+import dev.strata.image.layer.LayerWriteResult;
+import dev.strata.image.layer.LayerWriterOptions;
+import dev.strata.image.testing.Capabilities;
+import dev.strata.image.testing.RootedSnapshot;
+import dev.strata.image.testing.TarBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The driver conformance suite of DESIGN.md §7: every driver module extends this class and passes all of it (the
+ * overlay driver with real mounts). Layers are built by applying tar layers with {@link DiffDriver#applyDiff} or by
+ * changing the directory {@link GraphDriver#get} returns.
+ */
+public abstract class GraphDriverConformanceTest {
+    @TempDir
+    protected Path storeRoot;
+    protected DiffDriver driver;
+    private boolean closed;
+
+    /** The provider of the driver under test. */
+    protected abstract GraphDriverProvider provider();
+
+    /**
+     * Mount points below {@code home} that are mounted now; the default reads /proc/self/mountinfo, so drivers that
+     * never mount report none.
+     */
+    protected List<Path> mountsUnder(Path home) throws IOException {
+        List<Path> out = new ArrayList<>();
+        String prefix = home.toAbsolutePath().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && (f[4].equals(prefix) || f[4].startsWith(prefix + "/"))) {
+                out.add(Path.of(f[4]));
+            }
+        }
+        return out;
+    }
+
+    @BeforeEach
+    void openDriver() throws IOException {
+        GraphDriverProvider p = provider();
+        assertThat(p.probe(storeRoot.resolve(p.name())).supported()).as("probe").isTrue();
+        driver = NaiveDiff.wrap(p.open(storeRoot.resolve(p.name()), Map.of()));
+    }
+
+    @AfterEach
+    void closeDriver() throws IOException {
+        if (!closed) {
+            driver.close();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    /** Creates {@code id} on {@code parent} and applies the uncompressed layer {@code tar}. */
+    protected ApplyResult layer(String id, String parent, TarBuilder tar) throws IOException {
+        driver.create(id, parent);
+        return driver.applyDiff(id, parent, new ByteArrayInputStream(tar.end().bytes()));
+    }
+
+    protected Map<String, String> snapshot(String id) throws IOException {
+        Path dir = driver.get(id);
+        try {
+            return RootedSnapshot.describe(dir, true);
+        } finally {
+            driver.put(id);
+        }
+    }
+
+    protected List<String> listing(String id) throws IOException {
+        return List.copyOf(snapshot(id).keySet());
+    }
+
+    protected String read(String id, String path) throws IOException {
+        Path dir = driver.get(id);
+        try {
+            return Files.readString(dir.resolve(path));
+        } finally {
+            driver.put(id);
+        }
+    }
+
+    private static int mode(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    // ---- cases ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void emptyLayerIsAnEmpty0755Directory() throws IOException {
+        driver.create("empty", null);
+        Path dir = driver.get("empty");
+        try {
+            assertThat(dir).isDirectory();
+            try (Stream<Path> s = Files.list(dir)) {
+                assertThat(s).isEmpty();
+            }
+            assertThat(mode(dir)).isEqualTo(0755);
+        } finally {
+            driver.put("empty");
+        }
+        assertThat(driver.parent("empty")).isNull();
+        assertThat(driver.changes("empty", null)).isEmpty();
+    }
+
+    @Test
+    void baseLayerKeepsStickyDirSetuidFileAndModes() throws IOException {
+        layer("base", null, new TarBuilder()
+                .entry("tmp").type('5').mode(01777).add()
+                .entry("bin/").type('5').mode(0755).add()
+                .entry("bin/su").mode(04755).data("su").add()
+                .entry("etc/shadow").mode(0640).data("secret").add());
+        layer("child", "base", new TarBuilder().file("etc/motd", "hi"));
+        for (String id : List.of("base", "child")) {
+            Path dir = driver.get(id);
+            try {
+                assertThat(mode(dir.resolve("tmp"))).as(id + " tmp").isEqualTo(01777);
+                assertThat(mode(dir.resolve("bin/su"))).as(id + " su").isEqualTo(04755);
+                assertThat(mode(dir.resolve("etc/shadow"))).as(id + " shadow").isEqualTo(0640);
+            } finally {
+                driver.put(id);
+            }
+        }
+    }
+
+    @Test
+    void baseLayerKeepsOwnersAndFileCapabilitiesInChildren() throws IOException {
+        Capabilities.requireRoot();
+        byte[] cap = {1, 0, 0, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        layer("base", null, new TarBuilder()
+                .entry("home/").type('5').mode(0755).add()
+                .entry("home/user/").type('5').mode(0700).owner(1000, 1000).add()
+                .entry("home/user/f").mode(0600).owner(1000, 1001).data("x").add()
+                .entry("bin/ping").mode(04755).owner(0, 0).data("ping")
+                .pax("SCHILY.xattr.security.capability", cap).add());
+        layer("child", "base", new TarBuilder().file("new", "n"));
+        Map<String, String> base = snapshot("base");
+        Map<String, String> child = snapshot("child");
+        assertThat(base.get("home/user/f")).contains("owner=1000:1001");
+        assertThat(base.get("home/user")).contains("owner=1000:1000");
+        assertThat(base.get("bin/ping")).contains("mode=4755", "xattr:security.capability=");
+        child.remove("new");
+        child.remove(".");
+        base.remove(".");
+        assertThat(child).isEqualTo(base);
+    }
+
+    @Test
+    void childSeesParentContentAndItsOwnChanges() throws IOException {
+        layer("base", null, new TarBuilder().file("a", "base a").file("keep", "k"));
+        layer("child", "base", new TarBuilder().file("a", "child a").file("b", "child b"));
+        assertThat(read("child", "a")).isEqualTo("child a");
+        assertThat(read("child", "b")).isEqualTo("child b");
+        assertThat(read("child", "keep")).isEqualTo("k");
+        assertThat(read("base", "a")).isEqualTo("base a");
+        assertThat(listing("base")).containsExactly(".", "a", "keep");
+        assertThat(driver.parent("child")).isEqualTo("base");
+    }
+
+    @Test
+    void chainOf128LayersIsReadable() throws IOException {
+        String parent = null;
+        for (int i = 0; i < 128; i++) {
+            String id = "l" + i;
+            layer(id, parent, new TarBuilder().file("f" + i, "layer " + i).file("top", Integer.toString(i)));
+            parent = id;
+        }
+        Path top = driver.get("l127");
+        try {
+            assertThat(Files.readString(top.resolve("top"))).isEqualTo("127");
+            for (int i = 0; i < 128; i++) {
+                assertThat(Files.readString(top.resolve("f" + i))).isEqualTo("layer " + i);
+            }
+        } finally {
+            driver.put("l127");
+        }
+        assertThat(driver.layers()).hasSize(128);
+        assertThat(driver.parent("l127")).isEqualTo("l126");
+    }
+
+    @Test
+    void diffAppliedToParentReproducesTheLayerWithDiffSize() throws IOException {
+        layer("base", null, new TarBuilder()
+                .dir("etc").file("etc/passwd", "root:x:0:0")
+                .dir("gone").file("gone/a", "a").file("keep", "keep")
+                .entry("data").mode(0644).data(new byte[100_000]).add());
+        layer("child", "base", new TarBuilder()
+                .entry("etc/passwd").mode(0600).data("root:x:0:0\nuser:x:1000").add()
+                .file(".wh.gone", "")
+                .symlink("link", "/etc/passwd")
+                .file("new/file", "new")
+                .hardlink("new/hard", "new/file"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LayerWriteResult written = driver.diff("child", "base", out, LayerWriterOptions.of(Compression.GZIP));
+        long diffSize = driver.diffSize("child", "base");
+        assertThat(diffSize).isEqualTo(written.uncompressedSize());
+
+        driver.create("replica", "base");
+        ApplyResult applied = driver.applyDiff("replica", "base", new ByteArrayInputStream(out.toByteArray()));
+        assertThat(applied.uncompressedSize()).isEqualTo(diffSize);
+        assertThat(applied.diffId()).isEqualTo(written.diffId());
+        Map<String, String> replica = snapshot("replica");
+        Map<String, String> child = snapshot("child");
+        replica.remove(".");
+        child.remove(".");
+        assertThat(replica).isEqualTo(child);
+        assertThat(driver.changes("replica", "base")).isEqualTo(driver.changes("child", "base"));
+    }
+
+    @Test
+    void changesListAddModifyDeleteExactlyWithContainingDirs() throws IOException {
+        layer("base", null, new TarBuilder()
+                .dir("etc").file("etc/passwd", "root").file("etc/hosts", "localhost")
+                .dir("var").dir("var/log").file("var/log/x", "x").file("var/log/y", "y")
+                .dir("usr").file("usr/untouched", "u"));
+        driver.create("child", "base");
+        Path dir = driver.get("child");
+        try {
+            Files.writeString(dir.resolve("etc/passwd"), "root\nuser");
+            Files.writeString(dir.resolve("etc/new"), "n");
+            Files.delete(dir.resolve("var/log/x"));
+        } finally {
+            driver.put("child");
+        }
+        assertThat(driver.changes("child", "base")).extracting(Change::toString).containsExactly(
+                "C /etc", "A /etc/new", "C /etc/passwd", "C /var", "C /var/log", "D /var/log/x");
+        assertThat(driver.changes("base", null)).extracting(Change::toString).contains(
+                "A /etc", "A /etc/passwd", "A /usr/untouched").allMatch(s -> s.startsWith("A "));
+    }
+
+    @Test
+    void directoryRemovedThenRecreatedShowsNothingOld() throws IOException {
+        layer("base", null, new TarBuilder().dir("d").file("d/old", "old").dir("d/sub").file("d/sub/old2", "o"));
+        layer("removed", "base", new TarBuilder().file(".wh.d", ""));
+        layer("recreated", "removed", new TarBuilder().dir("d").file("d/new", "new"));
+        layer("opaque", "base", new TarBuilder().dir("d").file("d/.wh..wh..opq", "").file("d/fresh", "f"));
+        assertThat(listing("removed")).containsExactly(".");
+        assertThat(listing("recreated")).containsExactly(".", "d", "d/new");
+        assertThat(listing("opaque")).containsExactly(".", "d", "d/fresh");
+        assertThat(driver.changes("recreated", "removed")).extracting(Change::toString)
+                .containsExactly("A /d", "A /d/new");
+    }
+
+    @Test
+    void chownInChildLayer() throws IOException {
+        Capabilities.requireRoot();
+        layer("base", null, new TarBuilder().entry("f").mode(0644).owner(0, 0).data("f").add());
+        layer("child", "base", new TarBuilder().entry("f").mode(0644).owner(1000, 1001).data("f").add());
+        driver.create("chowned", "base");
+        Path dir = driver.get("chowned");
+        try {
+            Files.setAttribute(dir.resolve("f"), "unix:uid", 2000, LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            driver.put("chowned");
+        }
+        assertThat(snapshot("base").get("f")).contains("owner=0:0");
+        assertThat(snapshot("child").get("f")).contains("owner=1000:1001");
+        assertThat(snapshot("chowned").get("f")).contains("owner=2000:0");
+        assertThat(driver.changes("chowned", "base")).extracting(Change::toString).containsExactly("C /f");
+    }
+
+    @Test
+    void deleteInChildStaysDeletedInGrandchildren() throws IOException {
+        layer("base", null, new TarBuilder().dir("a").file("a/x", "x").file("a/y", "y"));
+        layer("child", "base", new TarBuilder().file("a/.wh.x", ""));
+        layer("grandchild", "child", new TarBuilder().file("b", "b"));
+        layer("great", "grandchild", new TarBuilder().file("a/z", "z"));
+        assertThat(listing("grandchild")).containsExactly(".", "a", "a/y", "b");
+        assertThat(listing("great")).containsExactly(".", "a", "a/y", "a/z", "b");
+        assertThat(listing("base")).contains("a/x");
+    }
+
+    @Test
+    void moveHardlinkedFileBetweenDirectories() throws IOException {
+        layer("base", null, new TarBuilder().dir("one").dir("two").file("one/f", "shared").hardlink("one/g", "one/f"));
+        assertThat(snapshot("base").get("one/g")).contains("link-group=one/f");
+        driver.create("moved", "base");
+        Path dir = driver.get("moved");
+        try {
+            Files.move(dir.resolve("one/f"), dir.resolve("two/f"));
+        } finally {
+            driver.put("moved");
+        }
+        driver.create("after", "moved");
+        for (String id : List.of("moved", "after")) {
+            Map<String, String> s = snapshot(id);
+            assertThat(s).as(id).doesNotContainKey("one/f");
+            assertThat(s.get("one/g")).as(id).contains("link-group=one/g");
+            assertThat(s.get("two/f")).as(id).contains("link-group=one/g");
+        }
+        assertThat(driver.changes("moved", "base")).extracting(Change::toString)
+                .contains("C /one", "D /one/f", "C /two", "A /two/f");
+        // a layer cannot link to lower content, so the moved file arrives as a copy with the same content
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        driver.diff("moved", "base", out, LayerWriterOptions.of(Compression.NONE));
+        driver.create("replica", "base");
+        driver.applyDiff("replica", "base", new ByteArrayInputStream(out.toByteArray()));
+        assertThat(read("replica", "two/f")).isEqualTo("shared");
+        assertThat(read("replica", "one/g")).isEqualTo("shared");
+        assertThat(listing("replica")).containsExactly(".", "one", "one/g", "two", "two/f");
+    }
+
+    @Test
+    void layersListsExactlyWhatWasCreated() throws IOException {
+        assertThat(driver.layers()).isEmpty();
+        driver.create("a", null);
+        driver.create("b", "a");
+        driver.create("c", null);
+        driver.remove("c");
+        assertThat(driver.layers()).containsExactly("a", "b");
+        assertThat(driver.exists("c")).isFalse();
+        assertThat(driver.exists("a")).isTrue();
+        assertThatThrownBy(() -> driver.create("a", null)).isInstanceOf(dev.strata.image.AlreadyExistsException.class);
+        assertThatThrownBy(() -> driver.create("d", "missing")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> driver.create("../evil", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(driver.layers()).containsExactly("a", "b");
+    }
+
+    @Test
+    void getTwicePutOnceStaysMounted() throws IOException {
+        layer("base", null, new TarBuilder().file("f", "content"));
+        layer("child", "base", new TarBuilder().file("g", "more"));
+        Path first = driver.get("child");
+        Path second = driver.get("child");
+        assertThat(second).isEqualTo(first);
+        List<Path> mountedWhileHeld = mountsUnder(driver.home());
+        driver.put("child");
+        assertThat(Files.readString(first.resolve("f"))).isEqualTo("content");
+        assertThat(Files.readString(first.resolve("g"))).isEqualTo("more");
+        assertThat(mountsUnder(driver.home())).isEqualTo(mountedWhileHeld);
+        driver.put("child");
+        assertThatThrownBy(() -> driver.put("child")).isInstanceOf(IllegalStateException.class);
+        assertThat(mountsUnder(driver.home())).isEmpty();
+    }
+
+    @Test
+    void removingALayerWithChildrenFails() throws IOException {
+        driver.create("parent", null);
+        driver.create("child", "parent");
+        assertThatThrownBy(() -> driver.remove("parent")).isInstanceOf(FailedPreconditionException.class)
+                .hasMessageContaining("child");
+        assertThat(driver.exists("parent")).isTrue();
+        driver.remove("child");
+        driver.remove("parent");
+        assertThat(driver.layers()).isEmpty();
+        assertThatThrownBy(() -> driver.remove("parent")).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void closeReleasesEveryMount() throws IOException {
+        layer("base", null, new TarBuilder().file("f", "x"));
+        driver.create("child", "base");
+        driver.get("base");
+        driver.get("child");
+        driver.get("child");
+        driver.close();
+        closed = true;
+        assertThat(mountsUnder(driver.home())).isEmpty();
+        assertThatThrownBy(() -> driver.get("base")).isInstanceOf(IllegalStateException.class);
+        try (GraphDriver reopened = provider().open(driver.home(), Map.of())) {
+            assertThat(reopened.layers()).containsExactly("base", "child");
+            Path dir = reopened.get("child");
+            assertThat(Files.readString(dir.resolve("f"))).isEqualTo("x");
+            reopened.put("child");
+        }
+    }
+
+    @Test
+    void contentWrittenThroughGetPersistsAcrossReopen() throws IOException {
+        driver.create("l", null);
+        Path dir = driver.get("l");
+        Files.writeString(dir.resolve("f"), "data", StandardCharsets.UTF_8);
+        driver.put("l");
+        driver.close();
+        closed = true;
+        try (GraphDriver reopened = provider().open(driver.home(), Map.of())) {
+            Path again = reopened.get("l");
+            assertThat(Files.readString(again.resolve("f"))).isEqualTo("data");
+            reopened.put("l");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.strata.image.store;
+
+import dev.strata.image.DigestMismatchException;
+import dev.strata.image.NotFoundException;
+import dev.strata.image.digest.ChainId;
+import dev.strata.image.digest.Digest;
+import dev.strata.image.testing.PlainDirDriver;
+import dev.strata.image.testing.TarBuilder;
+import dev.strata.image.testing.TestImages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Layer registration by ChainID: verify, reuse, refcounts, and cleanup of what a crash leaves. */
+class LayerStoreTest {
+    @TempDir
+    Path root;
+    Store store;
+
+    private static final byte[] BASE = new TarBuilder().dir("etc").file("etc/os", "base").end().bytes();
+    private static final byte[] CHILD = new TarBuilder().file("etc/.wh.os", "").file("app", "app").end().bytes();
+    private static final Digest BASE_ID = Digest.sha256(BASE);
+    private static final Digest CHILD_ID = Digest.sha256(CHILD);
+
+    @BeforeEach
+    void open() throws IOException {
+        store = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        store.close();
+    }
+
+    private LayerRecord register(byte[] tar, Digest parent) throws IOException {
+        return store.layers().register(new ByteArrayInputStream(TestImages.gzip(tar)), parent, Digest.sha256(tar));
+    }
+
+    @Test
+    void registersAChainAndRecordsWhatTheBlobWas() throws IOException {
+        LayerRecord base = register(BASE, null);
+        LayerRecord child = register(CHILD, base.chainId());
+        assertThat(base.chainId()).isEqualTo(BASE_ID);
+        assertThat(child.chainId()).isEqualTo(ChainId.of(List.of(BASE_ID, CHILD_ID)));
+        assertThat(child.parent()).isEqualTo(BASE_ID);
+        assertThat(child.compression()).isEqualTo("gzip");
+        assertThat(child.compressedDigest()).isEqualTo(Digest.sha256(TestImages.gzip(CHILD)));
+        assertThat(child.uncompressedSize()).isEqualTo(CHILD.length);
+        assertThat(child.incomplete()).isFalse();
+        assertThat(Files.exists(root.resolve("layers/" + child.chainId().encoded() + ".json"))).isTrue();
+        Path dir = store.layers().mount(child.chainId());
+        try {
+            assertThat(Files.readString(dir.resolve("app"))).isEqualTo("app");
+            assertThat(dir.resolve("etc/os")).doesNotExist();
+        } finally {
+            store.layers().unmount(child.chainId());
+        }
+        assertThat(store.driver().layers()).containsExactlyInAnyOrder(base.driverId(), child.driverId());
+    }
+
+    @Test
+    void knownChainIdIsReusedWithoutReadingTheBlob() throws IOException {
+        LayerRecord first = register(BASE, null);
+        InputStream untouchable = new InputStream() {
+            @Override
+            public int read() {
+                throw new AssertionError("an already stored layer must not be read again");
+            }
+        };
+        LayerRecord again = store.layers().register(untouchable, null, BASE_ID);
+        assertThat(again.driverId()).isEqualTo(first.driverId());
+        assertThat(again.references()).isEqualTo(2);
+        assertThat(store.driver().layers()).hasSize(1);
+    }
+
+    @Test
+    void wrongDiffIdKeepsNothing() throws IOException {
+        Digest wrong = Digest.sha256(new byte[] {1});
+        assertThatThrownBy(() -> store.layers().register(new ByteArrayInputStream(BASE), null, wrong))
+                .isInstanceOf(DigestMismatchException.class).hasMessageContaining(wrong.toString())
+                .hasMessageContaining(BASE_ID.toString());
+        assertThat(store.layers().list()).isEmpty();
+        assertThat(store.driver().layers()).isEmpty();
+    }
+
+    @Test
+    void missingParentIsNotFound() {
+        assertThatThrownBy(() -> register(CHILD, BASE_ID)).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining(BASE_ID.toString());
+    }
+
+    @Test
+    void releaseRemovesUnreferencedLayersDownTheChain() throws IOException {
+        LayerRecord base = register(BASE, null);
+        register(BASE, null); // second reference to the base
+        LayerRecord child = register(CHILD, base.chainId());
+        assertThat(store.layers().release(base.chainId())).isEmpty();
+        assertThat(store.layers().release(base.chainId())).as("child keeps it").isEmpty();
+        assertThat(store.layers().release(child.chainId())).containsExactly(child.chainId(), base.chainId());
+        assertThat(store.layers().list()).isEmpty();
+        assertThat(store.driver().layers()).isEmpty();
+    }
+
+    @Test
+    void openRemovesIncompleteLayersAndOrphanedDriverDirectories() throws IOException {
+        LayerRecord base = register(BASE, null);
+        // what a kill leaves: an incomplete record with a half-made driver layer, an orphan, a temp record
+        LayerRecord half = new LayerRecord(ChainId.next(BASE_ID, CHILD_ID), BASE_ID, CHILD_ID, "deadbeef", null, 0,
+                0, null, 0, true);
+        AtomicFiles.write(root.resolve("layers/" + half.chainId().encoded() + ".json"), RecordCodec.layer(half));
+        store.driver().create("deadbeef", base.driverId());
+        store.driver().create("orphan", null);
+        store.driver().create("orphanchild", "orphan");
+        Files.writeString(root.resolve("layers/x.json.tmp-1"), "{");
+        store.close();
+        store = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER));
+        assertThat(store.layers().list()).extracting(LayerRecord::chainId).containsExactly(BASE_ID);
+        assertThat(store.driver().layers()).containsExactly(base.driverId());
+        try (var s = Files.list(root.resolve("layers"))) {
+            assertThat(s).hasSize(1);
+        }
+        assertThat(register(CHILD, BASE_ID).incomplete()).isFalse();
+    }
+}
