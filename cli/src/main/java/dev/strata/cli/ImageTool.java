@@ -12,12 +12,33 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = ImageTool.Version.class,
         description = "Layered container images: pull, unpack, diff and store them.",
-        subcommands = {ApplyCommand.class, DiffCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ApplyCommand.class, DiffCommand.class, UnpackCommand.class, ImportCommand.class,
+                ImagesCommand.class, CommandLine.HelpCommand.class},
         footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    // Global options: accepted before or after the command name (./image-tool --root S unpack ... or unpack --root S).
+    @CommandLine.Option(names = "--root", paramLabel = "STORE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Store directory (default: /var/lib/strata as root, $XDG_DATA_HOME/strata otherwise).")
+    java.nio.file.Path root;
+
+    @CommandLine.Option(names = "--driver", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
+            description = "Graph driver (vfs, overlay). Default: the driver that already holds the store's layers, "
+                    + "else the best one this host supports.")
+    String driver;
+
+    /** Opens the store named by the global options. */
+    dev.strata.image.store.Store openStore() throws java.io.IOException {
+        dev.strata.image.store.StoreOptions options = dev.strata.image.store.StoreOptions.defaults();
+        if (driver != null) {
+            options = options.withDriver(driver);
+        }
+        return dev.strata.image.store.Store.open(root != null ? root : dev.strata.image.store.Store.defaultRoot(),
+                options);
+    }
 
     @Override
     public void run() {

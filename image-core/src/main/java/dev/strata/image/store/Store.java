@@ -14,7 +14,10 @@ import dev.strata.image.layer.LayerApplier;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageConfig;
 import dev.strata.image.model.ImageManifest;
+import dev.strata.image.model.ImageIndex;
+import dev.strata.image.model.ManifestDocument;
 import dev.strata.image.model.Manifests;
+import dev.strata.image.model.Platform;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -197,6 +200,11 @@ public final class Store implements AutoCloseable {
      * {@code umoci unpack} produces. Blobs come from {@link #content()} verified; each DiffID must match the config.
      */
     public void unpack(ImageManifest manifest, Path target) throws IOException {
+        unpack(content, manifest, target);
+    }
+
+    /** {@link #unpack(ImageManifest, Path)} from any content store, e.g. an OCI layout written by skopeo or umoci. */
+    public static void unpack(ContentStore content, ImageManifest manifest, Path target) throws IOException {
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
         Files.createDirectories(target);
@@ -212,6 +220,60 @@ public final class Store implements AutoCloseable {
                         + applied.diffId() + " but the config lists " + config.diffIds().get(i));
             }
         }
+    }
+
+    /**
+     * The single-platform manifest named {@code name} in {@code content} ({@code null}: the layout's only entry),
+     * choosing from an index by {@code platform}.
+     */
+    public static ImageManifest resolveManifest(ContentStore content, String name, Platform platform)
+            throws IOException {
+        Descriptor d;
+        if (name != null) {
+            d = content.resolve(name).orElseThrow(() -> {
+                try {
+                    return new NotFoundException("no image named '" + name + "' in " + content.root()
+                            + "; names: " + String.join(", ", content.tags()));
+                } catch (IOException e) {
+                    return new NotFoundException("no image named '" + name + "' in " + content.root());
+                }
+            });
+        } else {
+            List<Descriptor> all = content.index();
+            if (all.size() != 1) {
+                throw new NotFoundException(content.root() + " holds " + all.size()
+                        + " images; name one (oci:DIR:NAME); names: " + String.join(", ", content.tags()));
+            }
+            d = all.get(0);
+        }
+        for (int depth = 0; depth < 8; depth++) {
+            ManifestDocument doc = Manifests.parse(content.readSmall(d.digest()), d.mediaType());
+            if (doc instanceof ImageManifest m) {
+                return m;
+            }
+            d = ((ImageIndex) doc).select(platform);
+        }
+        throw new InvalidImageException("indexes nested more than 8 deep under " + name);
+    }
+
+    /**
+     * Copies image {@code name} of another content store (an OCI layout) into this store, verified, and adds it as
+     * {@code asName}: the manifest for {@code platform}, its config and its layers.
+     */
+    public ImageRecord importImage(ContentStore from, String name, Platform platform, String asName)
+            throws IOException {
+        ImageManifest manifest = resolveManifest(from, name, platform);
+        List<Descriptor> blobs = new ArrayList<>(manifest.layers());
+        blobs.add(manifest.config());
+        for (Descriptor b : blobs) {
+            if (!content.exists(b.digest())) {
+                try (InputStream in = from.open(b.digest(), false)) {
+                    content.write(in, b.digest(), b.size());
+                }
+            }
+        }
+        Digest manifestDigest = content.put(manifest.raw());
+        return addImage(asName, manifestDigest);
     }
 
     /** Removes layers no image references, then blobs no name reaches. */
