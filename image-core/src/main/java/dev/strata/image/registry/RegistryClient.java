@@ -378,7 +378,8 @@ public final class RegistryClient {
             try {
                 resp = sendFollowingRedirects(call, authorization);
             } catch (IOException e) {
-                if (policy.canRetry(attempts)) {
+                // A certificate problem does not go away by asking again.
+                if (policy.canRetry(attempts) && !(e instanceof javax.net.ssl.SSLException)) {
                     sleep(policy.delay(attempts, null, clock.instant()), call);
                     continue;
                 }

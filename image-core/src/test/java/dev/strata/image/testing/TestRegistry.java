@@ -22,12 +22,19 @@ public final class TestRegistry implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Path log;
+    private final boolean tls;
     private final String user;
     private final String password;
 
     private TestRegistry(Path dir, String authSection, String user, String password) throws Exception {
+        this(dir, authSection, "", user, password);
+    }
+
+    private TestRegistry(Path dir, String authSection, String httpExtra, String user, String password)
+            throws Exception {
         Capabilities.requireTool(BINARY);
         this.dir = dir;
+        this.tls = !httpExtra.isEmpty();
         this.user = user;
         this.password = password;
         Files.createDirectories(dir);
@@ -36,7 +43,7 @@ public final class TestRegistry implements AutoCloseable {
                 + "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
                 + "  delete:\n    enabled: true\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: strata-test-secret\n"
+                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: strata-test-secret\n" + httpExtra
                 + authSection;
         Path configFile = dir.resolve("config.yml");
         Files.writeString(configFile, config);
@@ -49,6 +56,12 @@ public final class TestRegistry implements AutoCloseable {
     /** An anonymous registry. */
     public static TestRegistry start(Path dir) throws Exception {
         return new TestRegistry(dir, "", null, null);
+    }
+
+    /** An anonymous registry serving HTTPS with {@code certificate} and {@code key} (PEM). */
+    public static TestRegistry startWithTls(Path dir, Path certificate, Path key) throws Exception {
+        return new TestRegistry(dir, "", "  tls:\n    certificate: " + certificate + "\n    key: " + key + "\n",
+                null, null);
     }
 
     /** A registry with basic authentication for one user (bcrypt htpasswd made by python3's crypt or htpasswd). */
@@ -146,6 +159,14 @@ public final class TestRegistry implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new AssertionError("docker-registry exited " + process.exitValue() + ": " + logTail());
+            }
+            if (tls) {
+                try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                    return;
+                } catch (IOException notYet) {
+                    Thread.sleep(50);
+                    continue;
+                }
             }
             try {
                 HttpURLConnection c = (HttpURLConnection) new URL("http://" + host() + "/v2/").openConnection();
