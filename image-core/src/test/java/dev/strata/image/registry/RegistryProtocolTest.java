@@ -198,4 +198,40 @@ class RegistryProtocolTest {
         assertThatThrownBy(() -> client.getManifest("repo", "sha256:../x")).hasMessageContaining("invalid digest");
         assertThat(log).isEmpty();
     }
+
+    @Test
+    void refusedCachedTokenIsReplacedOnceThenTheFailureIsReported() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> accepted = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Seen> tokenLog = new CopyOnWriteArrayList<>();
+        HttpServer tokens = server("127.0.0.1", tokenLog, ex -> reply(ex, 200, Map.of(),
+                ("{\"token\":\"t" + issued.incrementAndGet() + "\"}").getBytes(StandardCharsets.UTF_8)));
+        List<Seen> log = new CopyOnWriteArrayList<>();
+        HttpServer s = server("127.0.0.1", log, ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (auth != null && auth.equals("Bearer " + accepted.get())) {
+                reply(ex, 200, Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+            } else {
+                reply(ex, 401, Map.of("WWW-Authenticate", "Bearer realm=\"http://" + host(tokens)
+                        + "/token\",service=\"svc\""), new byte[0]);
+            }
+        });
+        RegistryClient client = RegistryClient.create(host(s), options());
+
+        accepted.set("t1");
+        client.ping();
+        assertThat(log).hasSize(2);
+        assertThat(tokenLog).hasSize(1);
+
+        accepted.set("t2"); // t1 revoked early: one new token, no more
+        client.ping();
+        assertThat(log).hasSize(4);
+        assertThat(tokenLog).hasSize(2);
+
+        accepted.set("never");
+        assertThatThrownBy(client::ping).isInstanceOf(AuthenticationException.class)
+                .hasMessageContaining("refused after authenticating");
+        assertThat(log).hasSize(6);
+        assertThat(tokenLog).hasSize(3);
+    }
 }
