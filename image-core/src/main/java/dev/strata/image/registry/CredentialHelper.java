@@ -1,0 +1,100 @@
+package dev.strata.image.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strata.image.AuthenticationException;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a Docker credential helper ({@code docker-credential-<name> get}, server URL on stdin, JSON with
+ * {@code Username} and {@code Secret} on stdout). A user name of {@code <token>} means the secret is an
+ * identity token, as in Docker.
+ */
+final class CredentialHelper {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int MAX_OUTPUT = 1024 * 1024;
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private final List<Path> searchPath;
+
+    CredentialHelper(List<Path> searchPath) {
+        this.searchPath = List.copyOf(searchPath);
+    }
+
+    /** Looks helpers up on {@code $PATH}. */
+    static CredentialHelper onPath() {
+        List<Path> dirs = new ArrayList<>();
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String d : path.split(File.pathSeparator)) {
+            if (!d.isEmpty()) {
+                dirs.add(Path.of(d));
+            }
+        }
+        return new CredentialHelper(dirs);
+    }
+
+    Optional<Credentials> get(String helperName, String serverUrl) {
+        if (helperName.isEmpty() || !helperName.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-'
+                || c == '_' || c == '.')) {
+            throw new AuthenticationException("invalid credential helper name '" + helperName + "'");
+        }
+        String program = "docker-credential-" + helperName;
+        Path exe = searchPath.stream().map(d -> d.resolve(program)).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AuthenticationException("credential helper '" + program
+                        + "' for " + serverUrl + " is not installed (not found on PATH)"));
+        try {
+            Process p = new ProcessBuilder(exe.toString(), "get").redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
+            }
+            byte[] out;
+            try (InputStream o = p.getInputStream()) {
+                out = o.readNBytes(MAX_OUTPUT);
+            }
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AuthenticationException("credential helper " + program + " did not answer within "
+                        + TIMEOUT_SECONDS + " s");
+            }
+            String text = new String(out, StandardCharsets.UTF_8).trim();
+            if (p.exitValue() != 0) {
+                if (text.toLowerCase(java.util.Locale.ROOT).contains("not found")) {
+                    return Optional.empty();
+                }
+                throw new AuthenticationException("credential helper " + program + " failed for " + serverUrl
+                        + " (exit " + p.exitValue() + "): " + abbreviate(text));
+            }
+            JsonNode answer = MAPPER.readTree(text);
+            if (answer == null || !answer.isObject()) {
+                throw new AuthenticationException("credential helper " + program + " answered no JSON object");
+            }
+            String user = answer.path("Username").asText("");
+            String secret = answer.path("Secret").asText("");
+            if (user.equals("<token>")) {
+                return Optional.of(new Credentials("", "", secret));
+            }
+            return Optional.of(Credentials.basic(user, secret));
+        } catch (IOException e) {
+            throw new AuthenticationException("cannot run credential helper " + program + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuthenticationException("interrupted while running credential helper " + program, e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

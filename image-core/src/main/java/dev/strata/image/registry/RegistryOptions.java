@@ -1,0 +1,75 @@
+package dev.strata.image.registry;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link RegistryClient} talks to a registry.
+ *
+ * <p><b>Transport.</b> {@link Transport#AUTO} uses HTTPS with full certificate verification, except for loopback
+ * registries ({@code localhost}, {@code 127.0.0.0/8}, {@code [::1]}), which are spoken to over plain HTTP because
+ * the traffic never leaves the machine. {@link Transport#HTTP} is the "insecure registry" / {@code
+ * --tls-verify=false} choice: plain HTTP, like Docker's fallback for insecure registries. Strata never does TLS
+ * without verification: it would protect nothing that plain HTTP does not, while hiding a misconfiguration.
+ * {@link Transport#HTTPS} forces verified TLS even for loopback (a local registry with its own certificate).
+ *
+ * @param transport      see above
+ * @param certDir        directory whose {@code *.crt} files are trusted in addition to the system CAs, or null
+ * @param credentials    where credentials come from
+ * @param retryPolicy    retries per request and per blob
+ * @param connectTimeout TCP/TLS connect timeout
+ * @param requestTimeout time allowed until response headers arrive (a stalled server is retried)
+ * @param userAgent      {@code User-Agent} header value
+ */
+public record RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
+                              Duration connectTimeout, Duration requestTimeout, String userAgent) {
+
+    /** Scheme selection; see the class comment. */
+    public enum Transport { AUTO, HTTPS, HTTP }
+
+    public RegistryOptions {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(retryPolicy, "retryPolicy");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(userAgent, "userAgent");
+    }
+
+    /** AUTO transport, system CAs, credentials from the usual files, default retries, 30 s / 60 s timeouts. */
+    public static RegistryOptions defaults() {
+        return new RegistryOptions(Transport.AUTO, null, CredentialStore.defaults(), RetryPolicy.defaults(),
+                Duration.ofSeconds(30), Duration.ofSeconds(60), "strata/0.1");
+    }
+
+    /** Anonymous, no credential files consulted: for tests and callers that pass credentials explicitly. */
+    public static RegistryOptions anonymous() {
+        return defaults().withCredentials(CredentialStore.none());
+    }
+
+    public RegistryOptions withTransport(Transport t) {
+        return new RegistryOptions(t, certDir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent);
+    }
+
+    /** {@code tlsVerify=false} means plain HTTP (an insecure registry); true restores the default. */
+    public RegistryOptions withTlsVerify(boolean verify) {
+        return withTransport(verify ? Transport.AUTO : Transport.HTTP);
+    }
+
+    public RegistryOptions withCertDir(Path dir) {
+        return new RegistryOptions(transport, dir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent);
+    }
+
+    public RegistryOptions withCredentials(CredentialStore store) {
+        return new RegistryOptions(transport, certDir, store, retryPolicy, connectTimeout, requestTimeout, userAgent);
+    }
+
+    public RegistryOptions withRetryPolicy(RetryPolicy policy) {
+        return new RegistryOptions(transport, certDir, credentials, policy, connectTimeout, requestTimeout, userAgent);
+    }
+
+    public RegistryOptions withTimeouts(Duration connect, Duration request) {
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connect, request, userAgent);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.strata.image.registry;
+
+import dev.strata.image.UnavailableException;
+import dev.strata.image.model.Descriptor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+
+/**
+ * A blob's bytes that survive broken connections: when a read fails, or the stream ends before the descriptor's
+ * size, the blob is reopened with a {@code Range} from the byte reached. Verification is left to the wrapping
+ * {@link dev.strata.image.digest.VerifyingInputStream}, which therefore sees every byte exactly once.
+ */
+final class ResumingBlobStream extends InputStream {
+    private final RegistryClient client;
+    private final String repository;
+    private final Descriptor blob;
+    private final RetryPolicy policy;
+    private InputStream current;
+    private long position;
+    private int resumes;
+    private boolean closed;
+
+    ResumingBlobStream(RegistryClient client, String repository, Descriptor blob, RetryPolicy policy) {
+        this.client = client;
+        this.repository = repository;
+        this.blob = blob;
+        this.policy = policy;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        if (len == 0) {
+            return 0;
+        }
+        while (true) {
+            if (current == null) {
+                current = client.openBlob(repository, blob, position);
+            }
+            IOException failure;
+            try {
+                int n = current.read(b, off, len);
+                if (n > 0) {
+                    position += n;
+                    return n;
+                }
+                if (n < 0 && position >= blob.size()) {
+                    return -1;
+                }
+                failure = new IOException("connection ended at byte " + position + " of " + blob.size());
+            } catch (IOException e) {
+                failure = e;
+            }
+            closeCurrent();
+            resumes++;
+            if (!policy.canRetry(resumes)) {
+                throw new UnavailableException("download of " + blob.digest() + " failed at byte " + position
+                        + " of " + blob.size() + " after " + resumes + " attempts: " + failure, failure);
+            }
+            try {
+                Thread.sleep(policy.delay(resumes, null, Instant.now()).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UnavailableException("download of " + blob.digest() + " interrupted", e);
+            }
+        }
+    }
+
+    /** Byte offset reached so far. */
+    long position() {
+        return position;
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        closeCurrent();
+    }
+
+    private void closeCurrent() {
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // the connection is dropped either way
+            }
+            current = null;
+        }
+    }
+}
