@@ -4,6 +4,8 @@
 # stderr) so the result can be pasted into the README as is.
 #
 #   benchmarks/compare-peers.sh digest         SHA-256 of a random file: Strata vs sha256sum vs OpenSSL
+#   benchmarks/compare-peers.sh apply          extracting a real layer (tar, gzip, zstd): Strata vs GNU tar
+#   benchmarks/compare-peers.sh diff           diff of two trees into a layer: Strata vs umoci repack
 #
 # Build first:  mvn -o -q -B -pl image-core,benchmarks -am package -DskipTests
 # Environment:  SIZE (input size, e.g. 1G, 256M; default 1G), RUNS (timed runs per tool, default 5),
@@ -26,9 +28,13 @@ usage: benchmarks/compare-peers.sh <comparison>
 
 comparisons:
   digest    sha256 of a $SIZE random file: Strata (Digester) vs sha256sum vs openssl dgst
-  (planned: apply, diff, pull, unpack)
+  apply     extract a layer made from $SRC (default /usr/share) as tar, tar.gz, tar.zst:
+            image-tool apply vs tar -xf / tar -xzf / tar --zstd -xf
+  diff      a tree ($SRC) and a copy with 1% of files changed, a directory removed, files added:
+            image-tool diff -o layer.tar.gz vs umoci repack (needs root)
+  (planned: pull, unpack)
 
-environment: SIZE=1G RUNS=5 WORKDIR=<dir> JAVA=java TIMER=hyperfine|loop
+environment: SIZE=1G RUNS=5 WORKDIR=<dir> JAVA=java TIMER=hyperfine|loop SRC=/usr/share
 EOF
 }
 
@@ -68,11 +74,11 @@ require_tool() {
 # Median wall time in seconds of RUNS runs of a shell command line; one untimed warm-up run first.
 # Uses hyperfine (TIMER=hyperfine) or a loop around date +%s.%N (TIMER=loop).
 median_seconds() {
-    local name=$1 cmd=$2
+    local name=$1 cmd=$2 prepare=${3:-true}
     if [[ $TIMER == hyperfine ]]; then
         local json=$WORKDIR/hyperfine-$name.json
         hyperfine --style none --warmup 1 --runs "$RUNS" --command-name "$name" --export-json "$json" \
-            "$cmd" >&2
+            --prepare "$prepare" "$cmd" >&2
         if command -v jq >/dev/null 2>&1; then
             jq -r '.results[0].median' "$json"
         else
@@ -80,8 +86,10 @@ median_seconds() {
         fi
     else
         local i start end times=()
+        bash -c "$prepare" >/dev/null
         bash -c "$cmd" >/dev/null
         for ((i = 0; i < RUNS; i++)); do
+            bash -c "$prepare" >/dev/null
             start=$(date +%s.%N)
             bash -c "$cmd" >/dev/null
             end=$(date +%s.%N)
@@ -147,6 +155,97 @@ cmd_digest() {
     echo "strata includes JVM start-up (about 0.1-0.3 s); see DigestBenchmark (JMH) for the steady-state rate."
 }
 
+TOOL=$ROOT/image-tool
+
+require_cli() {
+    ls "$ROOT"/cli/target/image-tool-*.jar >/dev/null 2>&1 \
+        || die "the CLI is not built; run ./image-tool --version once (or mvn -pl cli -am package -DskipTests)"
+}
+
+# Prints "| case | tool | median s | ratio |" rows: $1 case, $2 reference name, $3 reference s, $4 name, $5 s.
+ratio_row() {
+    awk -v c="$1" -v rn="$2" -v rs="$3" -v n="$4" -v t="$5" \
+        'BEGIN { printf "| %s | %.3f | %.3f | %.2f |\n", c, rs, t, t / rs }'
+}
+
+cmd_apply() {
+    require_cli
+    require_tool tar
+    require_tool zstd
+    setup_workdir
+    local src=${SRC:-/usr/share}
+    log "making layers from $src"
+    tar -C "$(dirname "$src")" -cf "$WORKDIR/layer.tar" "$(basename "$src")"
+    gzip -6 -c "$WORKDIR/layer.tar" >"$WORKDIR/layer.tar.gz"
+    zstd -q -3 -c "$WORKDIR/layer.tar" >"$WORKDIR/layer.tar.zst"
+    local entries bytes
+    entries=$(tar -tf "$WORKDIR/layer.tar" | wc -l)
+    bytes=$(stat -c %s "$WORKDIR/layer.tar")
+    cat "$WORKDIR"/layer.* >/dev/null
+    local out=$WORKDIR/out prep="rm -rf '$WORKDIR/out' && mkdir '$WORKDIR/out'"
+    local strata="IMAGE_TOOL_NO_BUILD=1 '$TOOL' apply"
+
+    log "checking that both produce the same tree"
+    bash -c "$prep" && tar -xf "$WORKDIR/layer.tar" -C "$out" && mv "$out" "$WORKDIR/ref"
+    bash -c "$prep" && bash -c "$strata '$WORKDIR/layer.tar.zst' '$out'" >/dev/null
+    diff -r --no-dereference "$WORKDIR/ref" "$out" >/dev/null || die "image-tool apply and tar -xf disagree"
+    rm -rf "$WORKDIR/ref"
+
+    local t_tar t_s t_targz t_sgz t_tarzst t_szst
+    t_tar=$(median_seconds tar-xf "tar -xf '$WORKDIR/layer.tar' -C '$out'" "$prep")
+    t_s=$(median_seconds strata-tar "$strata '$WORKDIR/layer.tar' '$out'" "$prep")
+    t_targz=$(median_seconds tar-xzf "tar -xzf '$WORKDIR/layer.tar.gz' -C '$out'" "$prep")
+    t_sgz=$(median_seconds strata-gz "$strata '$WORKDIR/layer.tar.gz' '$out'" "$prep")
+    t_tarzst=$(median_seconds tar-zstd "tar --zstd -xf '$WORKDIR/layer.tar.zst' -C '$out'" "$prep")
+    t_szst=$(median_seconds strata-zstd "$strata '$WORKDIR/layer.tar.zst' '$out'" "$prep")
+
+    echo "Applying a layer of $src ($entries entries, $bytes bytes uncompressed) onto an empty directory,"
+    echo "median of $RUNS runs ($TIMER); $(environment)"
+    echo
+    echo "| layer | GNU tar s | image-tool apply s | time ÷ tar |"
+    echo "|---|---:|---:|---:|"
+    ratio_row "tar" tar "$t_tar" strata "$t_s"
+    ratio_row "tar.gz (tar -xzf)" tar "$t_targz" strata "$t_sgz"
+    ratio_row "tar.zst (tar --zstd -xf)" tar "$t_tarzst" strata "$t_szst"
+    echo
+    awk -v z="$t_szst" -v g="$t_sgz" 'BEGIN { printf "image-tool: zstd layer time / gzip layer time = %.2f\n", z / g }'
+    echo "image-tool times include JVM start-up."
+}
+
+cmd_diff() {
+    require_cli
+    require_tool umoci
+    [[ $(id -u) == 0 ]] || die "umoci repack of a real tree needs root"
+    setup_workdir
+    local src=${SRC:-/usr/share}
+    log "making an image of $src with umoci and a changed copy"
+    umoci init --layout "$WORKDIR/L" >/dev/null
+    umoci new --image "$WORKDIR/L:t"
+    umoci unpack --image "$WORKDIR/L:t" "$WORKDIR/B" >/dev/null
+    cp -a "$src/." "$WORKDIR/B/rootfs/"
+    umoci repack --refresh-bundle --image "$WORKDIR/L:t" "$WORKDIR/B"
+    cp -a "$WORKDIR/B/rootfs" "$WORKDIR/lower"
+    # 1% of files touched, one directory removed, a new directory of 100 files.
+    find "$WORKDIR/B/rootfs" -type f | awk 'NR % 100 == 0' | while read -r f; do echo changed >>"$f"; done
+    rm -rf "$(find "$WORKDIR/B/rootfs" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
+    mkdir "$WORKDIR/B/rootfs/strata-new"
+    for i in $(seq 100); do echo "$i" >"$WORKDIR/B/rootfs/strata-new/$i"; done
+    local changes
+    changes=$(IMAGE_TOOL_NO_BUILD=1 "$TOOL" diff "$WORKDIR/lower" "$WORKDIR/B/rootfs" | wc -l)
+
+    local t_umoci t_strata
+    # Without --refresh-bundle every repack diffs the same bundle against the same mtree.
+    t_umoci=$(median_seconds umoci-repack "umoci repack --image '$WORKDIR/L:t' '$WORKDIR/B'")
+    t_strata=$(median_seconds strata-diff \
+        "IMAGE_TOOL_NO_BUILD=1 '$TOOL' diff -o '$WORKDIR/layer.tar.gz' '$WORKDIR/lower' '$WORKDIR/B/rootfs' >/dev/null")
+    echo "Diff of $src against a changed copy ($changes changes) into a gzip layer, median of $RUNS runs"
+    echo "($TIMER); $(environment)"
+    echo
+    echo "| case | umoci repack s | image-tool diff -o s | time ÷ umoci |"
+    echo "|---|---:|---:|---:|"
+    ratio_row "diff + gzip layer" umoci "$t_umoci" strata "$t_strata"
+}
+
 # One line describing where the numbers came from.
 environment() {
     local cpu java_version openssl_version
@@ -163,7 +262,9 @@ main() {
     shift
     case $comparison in
         digest) cmd_digest "$@" ;;
-        apply | diff | pull | unpack) die "'$comparison' is not implemented yet" ;;
+        apply) cmd_apply "$@" ;;
+        diff) cmd_diff "$@" ;;
+        pull | unpack) die "'$comparison' is not implemented yet" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
     esac
