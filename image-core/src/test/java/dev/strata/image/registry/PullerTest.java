@@ -1,5 +1,6 @@
 package dev.strata.image.registry;
 
+import dev.strata.image.DigestMismatchException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -56,6 +58,8 @@ class PullerTest {
     Path tmp;
     FaultProxy proxy;
     final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+    /** The thread that reported each blob's download: the layer pool is bounded by the jobs option. */
+    final Map<Digest, String> downloadThreads = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void startRegistry() throws Exception {
@@ -108,7 +112,12 @@ class PullerTest {
     }
 
     private PullOptions options(int attempts) {
-        return PullOptions.defaults().withPlatform(AMD64).withJobs(2).withListener(events::add)
+        return PullOptions.defaults().withPlatform(AMD64).withJobs(2).withListener(e -> {
+                    events.add(e);
+                    if (e instanceof ProgressEvent.Downloading d) {
+                        downloadThreads.put(d.digest(), Thread.currentThread().getName());
+                    }
+                })
                 .withRegistry(RegistryOptions.anonymous().withRetryPolicy(new RetryPolicy(attempts,
                         Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(5))));
     }
@@ -145,6 +154,9 @@ class PullerTest {
         assertThat(events.get(0)).isEqualTo(new ProgressEvent.Resolved(ref(registry.host(), "test/layered:v1"),
                 layered.digest()));
         assertThat(eventsOf(ProgressEvent.Done.class)).hasSize(4);
+        for (var layer : layered.layers()) {
+            assertThat(downloadThreads.get(layer.digest())).isIn("strata-pull-1", "strata-pull-2");
+        }
         assertThat(eventsOf(ProgressEvent.Extracting.class)).extracting(ProgressEvent::digest)
                 .containsExactlyElementsOf(layered.layers().stream().map(d -> d.digest()).toList());
         for (var layer : layered.layers()) {
@@ -245,6 +257,40 @@ class PullerTest {
                     .isEqualTo(1);
             store.unpack(result.name(), tmp.resolve("rootfs"));
             assertThat(tmp.resolve("rootfs/blob.bin")).hasSize(3 * 1024 * 1024 + 17);
+        }
+    }
+
+    @Test
+    void corruptedBlobFailsThePullAndNothingIsStoredUnderItsDigest() throws Exception {
+        Digest layer = big.manifest().layers().get(0).digest();
+        proxy.inject("/blobs/" + layer, 1, new FaultProxy.Corrupt(100_000));
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            assertThatThrownBy(() -> new Puller(store).pull(ref(proxy.host(), "test/big:v1"), options(3)))
+                    .isInstanceOf(DigestMismatchException.class).hasMessageContaining(layer.toString());
+            assertThat(store.content().exists(layer)).isFalse();
+            assertThat(store.images().list()).isEmpty();
+            assertThat(store.layers().list()).isEmpty();
+        }
+    }
+
+    @Test
+    void badPartialDataIsDiscardedAndTheBlobFetchedAgainFromTheStart() throws Exception {
+        Digest layer = big.manifest().layers().get(0).digest();
+        long size = big.manifest().layers().get(0).size();
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            try (var w = store.content().writer(layer, size)) {
+                w.write(new byte[4096]); // zeros: not a prefix of the gzip stream; kept as partial by close()
+            }
+            PullResult result = new Puller(store).pull(ref(proxy.host(), "test/big:v1"), options(3));
+            assertThat(result.downloaded()).contains(layer);
+            List<FaultProxy.Seen> gets = proxy.requests().stream()
+                    .filter(r -> r.requestLine().contains("/blobs/" + layer)).toList();
+            assertThat(gets).hasSize(2);
+            assertThat(gets.get(0).headers().get("range")).isEqualTo("bytes=4096-");
+            assertThat(gets.get(1).headers()).doesNotContainKey("range");
+            try (var in = store.content().open(layer, true)) {
+                assertThat(in.readAllBytes()).hasSize((int) size);
+            }
         }
     }
 
