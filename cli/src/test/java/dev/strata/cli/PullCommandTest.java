@@ -92,8 +92,8 @@ class PullCommandTest {
     @Test
     void pullToLayoutReportsProgressOnStderrAndSkopeoReadsTheLayout() {
         Path layout = tmp.resolve("layout");
-        Run pull = run("pull", "--json", "--platform", "linux/amd64", "--dest", "oci:" + layout + ":app",
-                registry.host() + "/test/app:v1");
+        Run pull = run("pull", "--json", "--tls-verify=false", "--jobs", "1", "--platform", "linux/amd64",
+                "--dest", "oci:" + layout + ":app", registry.host() + "/test/app:v1");
         assertThat(pull.code()).as(pull.err()).isZero();
         assertThat(pull.out()).contains("\"manifest\" : \"" + app.manifest().digest() + "\"")
                 .contains("\"downloaded\" : 2");
