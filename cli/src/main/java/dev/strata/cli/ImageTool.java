@@ -12,8 +12,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = ImageTool.Version.class,
         description = "Layered container images: pull, unpack, diff and store them.",
-        subcommands = {ApplyCommand.class, DiffCommand.class, UnpackCommand.class, ImportCommand.class,
-                ImagesCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PullCommand.class, ApplyCommand.class, DiffCommand.class, UnpackCommand.class,
+                ImportCommand.class, ImagesCommand.class, CommandLine.HelpCommand.class},
         footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
 

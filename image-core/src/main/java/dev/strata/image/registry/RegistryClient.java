@@ -98,6 +98,11 @@ public final class RegistryClient {
         return create(new ImageReference(registry, "strata-probe", "latest", null), options);
     }
 
+    /** The retries a blob download may use to resume (see {@link ResumingBlobStream}). */
+    RetryPolicy retryPolicy() {
+        return options.retryPolicy();
+    }
+
     /** The base URL requests go to, e.g. {@code http://127.0.0.1:5000}. */
     public URI baseUri() {
         return base;

@@ -23,10 +23,20 @@ final class ResumingBlobStream extends InputStream {
     private boolean closed;
 
     ResumingBlobStream(RegistryClient client, String repository, Descriptor blob, RetryPolicy policy) {
+        this(client, repository, blob, policy, 0);
+    }
+
+    /** The blob's bytes from {@code start} on: the continuation of a partial download kept on disk. */
+    ResumingBlobStream(RegistryClient client, String repository, Descriptor blob, RetryPolicy policy, long start) {
+        if (start < 0 || start > blob.size()) {
+            throw new IllegalArgumentException("start " + start + " outside blob " + blob.digest() + " of "
+                    + blob.size() + " bytes");
+        }
         this.client = client;
         this.repository = repository;
         this.blob = blob;
         this.policy = policy;
+        this.position = start;
     }
 
     @Override

@@ -18,6 +18,8 @@ import dev.strata.image.model.ImageIndex;
 import dev.strata.image.model.ManifestDocument;
 import dev.strata.image.model.Manifests;
 import dev.strata.image.model.Platform;
+import dev.strata.image.progress.ProgressEvent;
+import dev.strata.image.progress.ProgressListener;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,6 +144,11 @@ public final class Store implements AutoCloseable {
      * the new image and the old image's layer references are released.
      */
     public ImageRecord addImage(String name, Digest manifestDigest) throws IOException {
+        return addImage(name, manifestDigest, ProgressListener.NONE);
+    }
+
+    /** {@link #addImage(String, Digest)}, reporting {@link ProgressEvent.Extracting} before each layer. */
+    public ImageRecord addImage(String name, Digest manifestDigest, ProgressListener listener) throws IOException {
         ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
@@ -150,6 +157,7 @@ public final class Store implements AutoCloseable {
         Digest parent = null;
         try {
             for (int i = 0; i < manifest.layers().size(); i++) {
+                listener.onEvent(new ProgressEvent.Extracting(manifest.layers().get(i).digest()));
                 try (InputStream in = content.open(manifest.layers().get(i).digest(), true)) {
                     parent = layers.register(in, parent, config.diffIds().get(i)).chainId();
                 }

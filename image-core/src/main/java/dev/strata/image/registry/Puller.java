@@ -1,0 +1,284 @@
+package dev.strata.image.registry;
+
+import dev.strata.image.DigestMismatchException;
+import dev.strata.image.InvalidImageException;
+import dev.strata.image.NotFoundException;
+import dev.strata.image.UnavailableException;
+import dev.strata.image.content.ContentStore;
+import dev.strata.image.content.ContentWriter;
+import dev.strata.image.digest.Digest;
+import dev.strata.image.model.Descriptor;
+import dev.strata.image.model.ImageConfig;
+import dev.strata.image.model.ImageIndex;
+import dev.strata.image.model.ImageManifest;
+import dev.strata.image.model.ManifestDocument;
+import dev.strata.image.model.Manifests;
+import dev.strata.image.progress.ProgressEvent;
+import dev.strata.image.progress.ProgressListener;
+import dev.strata.image.reference.ImageReference;
+import dev.strata.image.store.Store;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Pulls an image from a registry: resolves the reference to one manifest (choosing from an index by platform),
+ * stores manifest and config, downloads the missing layer blobs in parallel into the content store, each verified
+ * against its digest and size, and then (for {@link #pull}) registers the layers in a {@link Store}, where every
+ * DiffID must equal the config's {@code rootfs.diff_ids}.
+ *
+ * <p>Blobs already in the content store are not downloaded. A pull that is interrupted (killed, network down) keeps
+ * the blobs it completed and the partial data of the others in the content store's ingest area; the next pull of an
+ * image that needs them continues each partial blob where it stopped (a {@code Range} request), and the digest still
+ * covers every byte.
+ */
+public final class Puller {
+    private static final int COPY_BUFFER = 128 * 1024;
+    /** A Downloading event at most every this many bytes per blob, plus one at the start and one at the end. */
+    private static final long EVENT_STEP = 256 * 1024;
+    private static final int MAX_INDEX_DEPTH = 8;
+
+    private final Store store;
+
+    public Puller(Store store) {
+        this.store = store;
+    }
+
+    /**
+     * Pulls {@code ref} into the store under the name {@code ref.toString()} (the full, normalized reference).
+     *
+     * @throws NotFoundException        when the registry has no such image, or an index has no manifest for the
+     *                                  platform (the message lists the platforms it has)
+     * @throws DigestMismatchException  when a blob or DiffID does not match
+     * @throws UnavailableException     when the registry cannot be reached or keeps failing
+     */
+    public PullResult pull(ImageReference ref, PullOptions options) throws IOException {
+        String name = ref.toString();
+        Fetched fetched = fetch(ref, store.content(), options);
+        store.addImage(name, fetched.manifest().digest(), options.listener());
+        return fetched.result(ref, name);
+    }
+
+    /**
+     * Pulls {@code ref} into the OCI image layout {@code layout} (no store, no layer registration) and names the
+     * manifest {@code name} in its index.json, or {@code ref.toString()} when {@code name} is null. skopeo and umoci
+     * read the result as {@code oci:DIR:NAME}.
+     */
+    public static PullResult pullToLayout(ImageReference ref, ContentStore layout, String name, PullOptions options)
+            throws IOException {
+        String tag = name != null ? name : ref.toString();
+        Fetched fetched = fetch(ref, layout, options);
+        layout.tag(tag, fetched.manifest());
+        return fetched.result(ref, tag);
+    }
+
+    /** What {@link #fetch} stored. */
+    private record Fetched(Descriptor manifest, ImageManifest document, List<Digest> downloaded,
+                           List<Digest> alreadyPresent, long bytes) {
+        PullResult result(ImageReference ref, String name) {
+            return new PullResult(ref, name, manifest, document.config().digest(), document.layers(), downloaded,
+                    alreadyPresent, bytes);
+        }
+    }
+
+    /** Resolves the manifest and stores it, its config and its layer blobs in {@code content}. */
+    private static Fetched fetch(ImageReference ref, ContentStore content, PullOptions options) throws IOException {
+        RegistryClient client = RegistryClient.create(ref, options.registry());
+        String repository = ref.repository();
+        ProgressListener listener = options.listener();
+
+        ManifestResponse resp = resolve(client, ref, options);
+        ImageManifest manifest = (ImageManifest) resp.document();
+        byte[] raw = resp.raw();
+        content.write(new ByteArrayInputStream(raw), resp.digest(), raw.length);
+        listener.onEvent(new ProgressEvent.Resolved(ref, resp.digest()));
+
+        Descriptor configBlob = manifest.config();
+        if (configBlob.size() > ContentStore.MAX_MANIFEST_SIZE) {
+            throw new InvalidImageException(ref + ": config " + configBlob.digest() + " is " + configBlob.size()
+                    + " bytes, more than the " + ContentStore.MAX_MANIFEST_SIZE + " allowed");
+        }
+        List<Digest> downloaded = new ArrayList<>();
+        List<Digest> present = new ArrayList<>();
+        long bytes = 0;
+        Outcome configOutcome = download(client, repository, content, configBlob, listener, new AtomicBoolean());
+        bytes += configOutcome.record(configBlob.digest(), downloaded, present);
+        ImageConfig config = Manifests.parseConfig(content.readSmall(configBlob.digest()));
+        if (config.diffIds().size() != manifest.layers().size()) {
+            // Found before gigabytes of layers are fetched for an image that cannot be registered.
+            throw new InvalidImageException(ref + ": manifest " + resp.digest() + " lists " + manifest.layers().size()
+                    + " layers but its config has " + config.diffIds().size() + " diff_ids");
+        }
+
+        Map<Digest, Descriptor> layers = new LinkedHashMap<>();
+        for (Descriptor layer : manifest.layers()) {
+            layers.putIfAbsent(layer.digest(), layer); // an image may list one blob twice: fetch it once
+        }
+        Map<Digest, Outcome> outcomes = downloadAll(client, repository, content, List.copyOf(layers.values()),
+                options);
+        for (Map.Entry<Digest, Outcome> e : outcomes.entrySet()) {
+            bytes += e.getValue().record(e.getKey(), downloaded, present);
+        }
+        return new Fetched(resp.descriptor(), manifest, downloaded, present, bytes);
+    }
+
+    /** The single-platform manifest {@code ref} names, following indexes by the wanted platform. */
+    private static ManifestResponse resolve(RegistryClient client, ImageReference ref, PullOptions options) {
+        ManifestResponse resp = client.getManifest(ref.repository(), ref.reference());
+        for (int depth = 0; depth < MAX_INDEX_DEPTH; depth++) {
+            ManifestDocument doc = resp.document();
+            if (doc instanceof ImageManifest) {
+                return resp;
+            }
+            Descriptor chosen;
+            try {
+                chosen = ((ImageIndex) doc).select(options.platform());
+            } catch (NotFoundException e) {
+                throw new NotFoundException(ref + ": " + e.getMessage(), e);
+            }
+            // By digest: the registry's answer is verified against what the index promised.
+            resp = client.getManifest(ref.repository(), chosen.digest().toString());
+        }
+        throw new InvalidImageException(ref + ": indexes nested more than " + MAX_INDEX_DEPTH + " deep");
+    }
+
+    /** Downloads {@code blobs} on at most {@code options.jobs()} threads; waits for all, then reports a failure. */
+    private static Map<Digest, Outcome> downloadAll(RegistryClient client, String repository, ContentStore content,
+                                                    List<Descriptor> blobs, PullOptions options) throws IOException {
+        Map<Digest, Outcome> outcomes = new LinkedHashMap<>();
+        if (blobs.isEmpty()) {
+            return outcomes;
+        }
+        AtomicBoolean failed = new AtomicBoolean();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.jobs(), blobs.size()), r -> {
+            Thread t = new Thread(r, "strata-pull-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Map<Digest, Future<Outcome>> futures = new LinkedHashMap<>();
+        try {
+            for (Descriptor blob : blobs) {
+                futures.put(blob.digest(), pool.submit(() -> download(client, repository, content, blob,
+                        options.listener(), failed)));
+            }
+            Throwable first = null;
+            for (Map.Entry<Digest, Future<Outcome>> e : futures.entrySet()) {
+                try {
+                    outcomes.put(e.getKey(), e.getValue().get());
+                } catch (ExecutionException ex) {
+                    failed.set(true); // the others stop at their next chunk; their partial data stays for a resume
+                    Throwable cause = ex.getCause();
+                    if (first == null || first instanceof Cancelled) {
+                        first = cause;
+                    } else if (!(cause instanceof Cancelled)) {
+                        first.addSuppressed(cause);
+                    }
+                } catch (InterruptedException ex) {
+                    failed.set(true);
+                    Thread.currentThread().interrupt();
+                    throw new UnavailableException("pull from " + client.baseUri() + " interrupted", ex);
+                }
+            }
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+            return outcomes;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Thrown inside a download that stopped because another one failed. */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled(Digest digest) {
+            super("download of " + digest + " stopped because another download failed", null, false, false);
+        }
+    }
+
+    /** Whether a blob was fetched ({@code bytes} received) or already stored. */
+    private record Outcome(boolean fetched, long bytes) {
+        long record(Digest digest, List<Digest> downloaded, List<Digest> present) {
+            (fetched ? downloaded : present).add(digest);
+            return bytes;
+        }
+    }
+
+    /**
+     * Stores one blob: nothing to do when it exists; else continues a partial ingest from its offset (or starts at
+     * 0), and commits, which checks size and digest. A resumed blob that fails verification is fetched once more
+     * from the start: the partial data on disk may have been the bad part.
+     */
+    private static Outcome download(RegistryClient client, String repository, ContentStore content, Descriptor blob,
+                                    ProgressListener listener, AtomicBoolean failed) throws IOException {
+        Digest digest = blob.digest();
+        for (int attempt = 0; ; attempt++) {
+            try (ContentWriter w = content.writer(digest, blob.size())) {
+                if (w.alreadyExists()) {
+                    listener.onEvent(new ProgressEvent.AlreadyExists(digest));
+                    return new Outcome(false, 0);
+                }
+                long start = w.offset();
+                long received = copy(client, repository, blob, w, listener, failed);
+                listener.onEvent(new ProgressEvent.Verifying(digest));
+                try {
+                    w.commit();
+                } catch (DigestMismatchException e) {
+                    if (start > 0 && attempt == 0) {
+                        continue; // commit discarded the partial data: the retry starts at 0
+                    }
+                    throw e;
+                }
+                listener.onEvent(new ProgressEvent.Done(digest));
+                return new Outcome(true, received);
+            }
+        }
+    }
+
+    /** Appends the blob's bytes from the writer's offset on; returns how many were received. */
+    private static long copy(RegistryClient client, String repository, Descriptor blob, ContentWriter w,
+                             ProgressListener listener, AtomicBoolean failed) throws IOException {
+        long position = w.offset();
+        long total = blob.size();
+        listener.onEvent(new ProgressEvent.Downloading(blob.digest(), position, total));
+        if (position >= total) {
+            return 0; // a complete partial left by a crash before its commit
+        }
+        long received = 0;
+        long lastEvent = position;
+        try (InputStream in = new ResumingBlobStream(client, repository, blob, client.retryPolicy(), position)) {
+            byte[] buf = new byte[COPY_BUFFER];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (failed.get()) {
+                    throw new Cancelled(blob.digest());
+                }
+                w.write(buf, 0, n);
+                position += n;
+                received += n;
+                if (position - lastEvent >= EVENT_STEP || position == total) {
+                    listener.onEvent(new ProgressEvent.Downloading(blob.digest(), position, total));
+                    lastEvent = position;
+                }
+            }
+        }
+        return received;
+    }
+}
