@@ -37,6 +37,19 @@ final class Native {
     /** Same number on every architecture: both were added after the syscall tables were unified. */
     static final long SYS_OPENAT2 = 437;
     static final long SYS_FCHMODAT2 = 452;
+    /** The new mount API: also one number on every architecture (added in 5.2, after the unification). */
+    static final long SYS_MOVE_MOUNT = 429;
+    static final long SYS_FSOPEN = 430;
+    static final long SYS_FSCONFIG = 431;
+    static final long SYS_FSMOUNT = 432;
+
+    static final long FSOPEN_CLOEXEC = 0x1;
+    static final long FSCONFIG_SET_FLAG = 0;
+    static final long FSCONFIG_SET_STRING = 1;
+    static final long FSCONFIG_CMD_CREATE = 6;
+    static final long FSMOUNT_CLOEXEC = 0x1;
+    static final long MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+    static final int MNT_DETACH = 2;
 
     static final long FICLONE = 0x40049409L;
     static final int STATX_BASIC_STATS = 0x7ff;
@@ -181,6 +194,24 @@ final class Native {
         int geteuid();
 
         String strerror(int errnum);
+
+        // ---- mounts (used by Mounts) ----
+
+        int mount(@In byte[] source, @In byte[] target, @In byte[] fstype, long flags, @In byte[] data);
+
+        int umount2(@In byte[] target, int flags);
+
+        /** {@code syscall(SYS_fsopen, fsname, flags)} (Linux 5.2+): a file system context fd. */
+        long sysFsopen(long nr, @In byte[] fsname, long flags);
+
+        /** {@code syscall(SYS_fsconfig, fd, cmd, key, value, aux)}; key/value may be null. */
+        long sysFsconfig(long nr, long fd, long cmd, @In byte[] key, @In byte[] value, long aux);
+
+        /** {@code syscall(SYS_fsmount, fsfd, flags, attr_flags)}: a detached mount fd. */
+        long sysFsmount(long nr, long fsfd, long flags, long attrFlags);
+
+        /** {@code syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags)}. */
+        long sysMoveMount(long nr, long fromDfd, @In byte[] fromPath, long toDfd, @In byte[] toPath, long flags);
     }
 
     /** Loaded on first use so that an unsupported host gets a clear exception instead of a link error. */
@@ -188,6 +219,10 @@ final class Native {
         static final LinuxLibc LIBC = LibraryLoader.create(LinuxLibc.class)
                 .map("sysOpenat2", "syscall")
                 .map("sysFchmodat2", "syscall")
+                .map("sysFsopen", "syscall")
+                .map("sysFsconfig", "syscall")
+                .map("sysFsmount", "syscall")
+                .map("sysMoveMount", "syscall")
                 .load("c");
         static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
     }

@@ -104,6 +104,21 @@ public abstract class GraphDriverConformanceTest {
         }
     }
 
+    /**
+     * False for a driver whose copy-up of a hard-linked file breaks the link with the names left in a lower layer
+     * (overlayfs without its index feature: documented kernel behaviour); such a driver must still keep the content.
+     */
+    protected boolean keepsHardLinksOnCopyUp() {
+        return true;
+    }
+
+    /** The {@code size=... sha256=...} part of a {@link RootedSnapshot} line. */
+    private static String contentOf(String snapshotLine) {
+        int i = snapshotLine.indexOf(" size=");
+        int j = snapshotLine.indexOf(' ', snapshotLine.indexOf("sha256="));
+        return snapshotLine.substring(i + 1, j);
+    }
+
     private static int mode(Path p) throws IOException {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
@@ -309,8 +324,13 @@ public abstract class GraphDriverConformanceTest {
         for (String id : List.of("moved", "after")) {
             Map<String, String> s = snapshot(id);
             assertThat(s).as(id).doesNotContainKey("one/f");
-            assertThat(s.get("one/g")).as(id).contains("link-group=one/g");
-            assertThat(s.get("two/f")).as(id).contains("link-group=one/g");
+            if (keepsHardLinksOnCopyUp()) {
+                assertThat(s.get("one/g")).as(id).contains("link-group=one/g");
+                assertThat(s.get("two/f")).as(id).contains("link-group=one/g");
+            } else {
+                assertThat(contentOf(s.get("two/f"))).as(id).isEqualTo(contentOf(s.get("one/g")))
+                        .contains("size=6 sha256=");
+            }
         }
         assertThat(driver.changes("moved", "base")).extracting(Change::toString)
                 .contains("C /one", "D /one/f", "C /two", "A /two/f");
