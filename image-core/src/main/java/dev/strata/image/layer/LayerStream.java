@@ -31,6 +31,10 @@ final class LayerStream implements AutoCloseable {
     private final long maxUncompressed;
     private final Digester blobDigester = Digester.sha256();
     private final Digester tarDigester = Digester.sha256();
+    private long tarBytes;
+    // Set by the decoding side once the blob is drained; read after the END chunk (happens-before via the queue).
+    private Digest blobDigest;
+    private long blobSize;
     private Compression compression;
     private volatile Summary summary;
 
@@ -102,22 +106,36 @@ final class LayerStream implements AutoCloseable {
         return compression.decompress(rawBuffered);
     }
 
-    /** Called at the end of the uncompressed stream: drain the blob, freeze the digests. */
+    /** Called at the end of the uncompressed stream by the decoding side: drain the blob, freeze its digest. */
     private void complete() throws IOException {
         byte[] buf = new byte[CHUNK];
         while (rawBuffered.read(buf, 0, buf.length) >= 0) {
             // trailing data after the compressed stream still belongs to the blob digest
         }
-        long blobSize = blobDigester.size();
-        long tarSize = tarDigester.size();
-        summary = new Summary(blobDigester.digest(), blobSize, tarDigester.digest(), tarSize, compression);
+        blobSize = blobDigester.size();
+        blobDigest = blobDigester.digest();
     }
 
-    private void count(byte[] b, int off, int n) {
-        tarDigester.update(b, off, n);
-        if (tarDigester.size() > maxUncompressed) {
+    /** Called by the reading side once it has seen every tar byte. */
+    private void summarize() {
+        // An uncompressed blob is its own tar: the DiffID is the blob digest, no second hash needed.
+        Digest diffId = compression == Compression.NONE ? blobDigest : tarDigester.digest();
+        summary = new Summary(blobDigest, blobSize, diffId, tarBytes, compression);
+    }
+
+    /** Counts decoded bytes against the cap (on the decoding side). */
+    private void count(int n) {
+        tarBytes += n;
+        if (tarBytes > maxUncompressed) {
             throw new UnsafeLayerException("layer expands beyond the limit of " + maxUncompressed
                     + " uncompressed bytes (decompression bomb?)");
+        }
+    }
+
+    /** Hashes tar bytes for the DiffID (on the reading side, so it overlaps with decompression). */
+    private void hashTar(byte[] b, int off, int n) {
+        if (compression != Compression.NONE) {
+            tarDigester.update(b, off, n);
         }
     }
 
@@ -145,9 +163,11 @@ final class LayerStream implements AutoCloseable {
             if (n < 0) {
                 eof = true;
                 complete();
+                summarize();
                 return -1;
             }
-            count(b, off, n);
+            count(n);
+            hashTar(b, off, n);
             return n;
         }
     }
@@ -172,7 +192,7 @@ final class LayerStream implements AutoCloseable {
                     if (n < 0) {
                         break;
                     }
-                    count(chunk, filledBytes, n);
+                    count(n);
                     filledBytes += n;
                 }
                 if (filledBytes == 0) {
@@ -240,8 +260,10 @@ final class LayerStream implements AutoCloseable {
                     eof = true;
                     current = null;
                     rethrowProducerError();
+                    summarize();
                     return -1;
                 }
+                hashTar(current, 0, current.length);
             }
             int n = Math.min(len, current.length - pos);
             System.arraycopy(current, pos, b, off, n);
