@@ -6,6 +6,7 @@
 #   benchmarks/compare-peers.sh digest         SHA-256 of a random file: Strata vs sha256sum vs OpenSSL
 #   benchmarks/compare-peers.sh apply          extracting a real layer (tar, gzip, zstd): Strata vs GNU tar
 #   benchmarks/compare-peers.sh diff           diff of two trees into a layer: Strata vs umoci repack
+#   benchmarks/compare-peers.sh vfs-create     VFS child layer over a real tree: VfsDriver.create vs cp -a
 #
 # Build first:  mvn -o -q -B -pl image-core,benchmarks -am package -DskipTests
 # Environment:  SIZE (input size, e.g. 1G, 256M; default 1G), RUNS (timed runs per tool, default 5),
@@ -32,6 +33,8 @@ comparisons:
             image-tool apply vs tar -xf / tar -xzf / tar --zstd -xf
   diff      a tree ($SRC) and a copy with 1% of files changed, a directory removed, files added:
             image-tool diff -o layer.tar.gz vs umoci repack (needs root)
+  vfs-create  a VFS child layer over a parent holding $SRC: VfsDriver.create (reflink / copy_file_range)
+            vs cp -a of the same tree (times of the copy alone, without JVM start-up)
   (planned: pull, unpack)
 
 environment: SIZE=1G RUNS=5 WORKDIR=<dir> JAVA=java TIMER=hyperfine|loop SRC=/usr/share
@@ -246,6 +249,29 @@ cmd_diff() {
     ratio_row "diff + gzip layer" umoci "$t_umoci" strata "$t_strata"
 }
 
+cmd_vfs_create() {
+    require_jar
+    setup_workdir
+    local src=${SRC:-/usr/share} home=$WORKDIR/vfs
+    "$JAVA" -cp "$JAR" dev.strata.bench.VfsCreate "$home" - base 2>/dev/null
+    cp -a "$src/." "$home/dir/base/"
+    local bytes
+    bytes=$(du -sb "$home/dir/base" | awk '{ print $1 }')
+    local t_cp t_strata i times=()
+    t_cp=$(median_seconds cp-a "cp -a '$home/dir/base' '$WORKDIR/copy'" "rm -rf '$WORKDIR/copy'")
+    for ((i = 0; i < RUNS; i++)); do
+        times+=("$("$JAVA" -cp "$JAR" dev.strata.bench.VfsCreate "$home" base child 2>/dev/null)")
+        log "  VfsDriver.create run $((i + 1)): ${times[-1]} s"
+    done
+    t_strata=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    echo "A VFS child layer over a parent holding $src ($bytes bytes), median of $RUNS runs; $(environment)"
+    echo "Filesystem of the store: $(stat -f -c %T "$home")"
+    echo
+    echo "| case | cp -a s | VfsDriver.create s | time ÷ cp -a |"
+    echo "|---|---:|---:|---:|"
+    ratio_row "child layer copy" cp "$t_cp" strata "$t_strata"
+}
+
 # One line describing where the numbers came from.
 environment() {
     local cpu java_version openssl_version
@@ -264,6 +290,7 @@ main() {
         digest) cmd_digest "$@" ;;
         apply) cmd_apply "$@" ;;
         diff) cmd_diff "$@" ;;
+        vfs-create) cmd_vfs_create "$@" ;;
         pull | unpack) die "'$comparison' is not implemented yet" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
