@@ -4,12 +4,9 @@ import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressListener;
 import dev.strata.image.reference.ImageReference;
-import dev.strata.image.registry.CredentialStore;
-import dev.strata.image.registry.Credentials;
 import dev.strata.image.registry.PullOptions;
 import dev.strata.image.registry.PullResult;
 import dev.strata.image.registry.Puller;
-import dev.strata.image.registry.RegistryOptions;
 import dev.strata.image.store.Store;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,16 +53,8 @@ final class PullCommand implements Callable<Integer> {
             description = "Write into this OCI image layout instead of the store (NAME defaults to REF).")
     String dest;
 
-    @Option(names = "--tls-verify", arity = "0..1", defaultValue = "true", fallbackValue = "true",
-            paramLabel = "BOOL", description = "Verify TLS; false talks plain HTTP to the registry (an insecure "
-            + "registry). Default: true.")
-    boolean tlsVerify;
-
-    @Option(names = "--cert-dir", paramLabel = "DIR", description = "Trust the *.crt files in DIR as well.")
-    Path certDir;
-
-    @Option(names = "--creds", paramLabel = "USER:PASSWORD", description = "Credentials for the registry.")
-    String creds;
+    @CommandLine.Mixin
+    RegistryFlags registry;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress; print only the manifest digest.")
     boolean quiet;
@@ -89,7 +78,7 @@ final class PullCommand implements Callable<Integer> {
         PullOptions options = PullOptions.defaults()
                 .withPlatform(platform != null ? Platform.parse(platform) : Platform.host())
                 .withJobs(jobs)
-                .withRegistry(registryOptions(ref))
+                .withRegistry(registry.options(ref, spec.commandLine()))
                 .withListener(printer != null ? printer : ProgressListener.NONE);
         PullResult result;
         try {
@@ -123,21 +112,5 @@ final class PullCommand implements Callable<Integer> {
         }
         Output.print(out, json);
         return ExitCodes.OK;
-    }
-
-    private RegistryOptions registryOptions(ImageReference ref) {
-        RegistryOptions o = RegistryOptions.defaults().withTlsVerify(tlsVerify);
-        if (certDir != null) {
-            o = o.withCertDir(certDir);
-        }
-        if (creds != null) {
-            int colon = creds.indexOf(':');
-            if (colon <= 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--creds must be USER:PASSWORD");
-            }
-            o = o.withCredentials(CredentialStore.of(ref.registry(),
-                    Credentials.basic(creds.substring(0, colon), creds.substring(colon + 1))));
-        }
-        return o;
     }
 }

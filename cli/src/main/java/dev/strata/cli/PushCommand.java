@@ -1,0 +1,105 @@
+package dev.strata.cli;
+
+import dev.strata.image.NotFoundException;
+import dev.strata.image.content.ContentStore;
+import dev.strata.image.model.Descriptor;
+import dev.strata.image.model.Manifests;
+import dev.strata.image.progress.ProgressEvent;
+import dev.strata.image.reference.ImageReference;
+import dev.strata.image.registry.Pusher;
+import dev.strata.image.store.ImageRecord;
+import dev.strata.image.store.Store;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code image-tool push SOURCE DEST}: an image from the store or an OCI layout to a registry. */
+@Command(name = "push", mixinStandardHelpOptions = true,
+        description = "Push IMAGE (a store name, or oci:DIR[:NAME]) to the registry reference DEST: blobs the "
+                + "registry lacks, then the manifest (or the index with all its manifests) under DEST's tag.",
+        footer = {"", "Examples:", "  image-tool push oci:./layout:app localhost:5000/team/app:1.0",
+                "  image-tool --root /srv/strata push docker.io/library/busybox:latest 127.0.0.1:5000/busybox:1", "",
+                ExitCodes.HELP})
+final class PushCommand implements Callable<Integer> {
+    @ParentCommand
+    ImageTool tool;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DEST")
+    String destination;
+
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the pushed manifest digest.")
+    boolean quiet;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        ImageReference dest = ImageReference.parse(destination);
+        ImageArg arg = ImageArg.parse(source);
+        Pusher.PushResult result;
+        if (arg.isLayout()) {
+            ContentStore layout = ContentStore.open(arg.layout());
+            result = push(layout, root(layout, arg.name()), dest);
+        } else {
+            try (Store s = tool.openStore()) {
+                ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException(
+                        "no image named " + arg.name() + " in the store"));
+                byte[] raw = s.content().readSmall(r.manifest());
+                String mediaType = Manifests.parseManifest(raw, null).mediaType();
+                result = push(s.content(), new Descriptor(mediaType, r.manifest(), raw.length), dest);
+            }
+        }
+        if (quiet) {
+            System.out.println(result.digest());
+            return ExitCodes.OK;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("destination", dest.toString());
+        out.put("digest", result.digest().toString());
+        out.put("blobsSent", result.blobsSent());
+        out.put("blobsSkipped", result.blobsSkipped());
+        Output.print(out, json);
+        return ExitCodes.OK;
+    }
+
+    private Pusher.PushResult push(ContentStore content, Descriptor root, ImageReference dest) {
+        return Pusher.push(content, root, dest, registry.options(dest, spec.commandLine()), event -> {
+            if (!quiet && event instanceof ProgressEvent.Done d) {
+                System.err.println("Pushed blob " + d.digest().shortHex());
+            } else if (!quiet && event instanceof ProgressEvent.AlreadyExists d) {
+                System.err.println("Blob " + d.digest().shortHex() + " already exists");
+            }
+        });
+    }
+
+    /** The layout entry to push: the named one, or the only one. */
+    private static Descriptor root(ContentStore layout, String name) throws IOException {
+        if (name != null) {
+            return layout.resolve(name).orElseThrow(() -> new NotFoundException("no image named '" + name + "' in "
+                    + layout.root()));
+        }
+        List<Descriptor> all = layout.index();
+        if (all.size() != 1) {
+            throw new NotFoundException(layout.root() + " holds " + all.size() + " images; name one (oci:DIR:NAME)");
+        }
+        return all.get(0);
+    }
+}
