@@ -7,6 +7,7 @@
 #   benchmarks/compare-peers.sh apply          extracting a real layer (tar, gzip, zstd): Strata vs GNU tar
 #   benchmarks/compare-peers.sh diff           diff of two trees into a layer: Strata vs umoci repack
 #   benchmarks/compare-peers.sh vfs-create     VFS child layer over a real tree: VfsDriver.create vs cp -a
+#   benchmarks/compare-peers.sh pull           pull from a loopback registry: image-tool vs skopeo (+ umoci unpack)
 #
 # Build first:  mvn -o -q -B -pl image-core,benchmarks -am package -DskipTests
 # Environment:  SIZE (input size, e.g. 1G, 256M; default 1G), RUNS (timed runs per tool, default 5),
@@ -35,7 +36,10 @@ comparisons:
             image-tool diff -o layer.tar.gz vs umoci repack (needs root)
   vfs-create  a VFS child layer over a parent holding $SRC: VfsDriver.create (reflink / copy_file_range)
             vs cp -a of the same tree (times of the copy alone, without JVM start-up)
-  (planned: pull, unpack)
+  pull      a 5-layer image of $SRC and a 60-layer image of $SRC60 (default /usr/share/doc) in a loopback
+            docker-registry: image-tool pull --dest oci: vs skopeo copy; pull + unpack vs skopeo + umoci unpack;
+            image-tool pull into the store (download + register) for reference (needs root, docker-registry,
+            skopeo, umoci)
 
 environment: SIZE=1G RUNS=5 WORKDIR=<dir> JAVA=java TIMER=hyperfine|loop SRC=/usr/share
 EOF
@@ -272,6 +276,80 @@ cmd_vfs_create() {
     ratio_row "child layer copy" cp "$t_cp" strata "$t_strata"
 }
 
+# Builds an image of N layers from the top-level entries of $2 with umoci in layout $1 (tag t).
+build_layered_image() {
+    local layout=$1 src=$2 layers=$3 bundle=$WORKDIR/bundle-$RANDOM
+    umoci init --layout "$layout" >/dev/null
+    umoci new --image "$layout:t"
+    umoci unpack --image "$layout:t" "$bundle" >/dev/null
+    mapfile -t entries < <(find "$src" -mindepth 1 -maxdepth 1 | sort)
+    local per=$(( (${#entries[@]} + layers - 1) / layers )) i j
+    for ((i = 0; i < layers; i++)); do
+        for ((j = i * per; j < (i + 1) * per && j < ${#entries[@]}; j++)); do
+            cp -a "${entries[$j]}" "$bundle/rootfs/"
+        done
+        umoci repack --refresh-bundle --image "$layout:t" "$bundle"
+    done
+    rm -rf "$bundle"
+}
+
+cmd_pull() {
+    require_cli
+    require_tool skopeo
+    require_tool umoci
+    require_tool docker-registry
+    [[ $(id -u) == 0 ]] || die "building the images with umoci needs root"
+    setup_workdir
+    local src=${SRC:-/usr/share} src60=${SRC60:-/usr/share/doc} port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    cat >"$WORKDIR/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $WORKDIR/registry-data}}
+http: {addr: 127.0.0.1:$port}
+YML
+    docker-registry serve "$WORKDIR/registry.yml" >"$WORKDIR/registry.log" 2>&1 &
+    local registry_pid=$!
+    trap 'kill $registry_pid 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+    log "building a 5-layer image of $src and a 60-layer image of $src60 (umoci), pushing them (skopeo)"
+    build_layered_image "$WORKDIR/L5" "$src" 5
+    build_layered_image "$WORKDIR/L60" "$src60" 60
+    skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L5:t" "docker://127.0.0.1:$port/bench/five:1"
+    skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L60:t" "docker://127.0.0.1:$port/bench/sixty:1"
+    local bytes5
+    bytes5=$(du -sb "$WORKDIR/L5/blobs" | awk '{ print $1 }')
+
+    local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" out=$WORKDIR/out prep="rm -rf '$WORKDIR/out'"
+    echo "Pull from a docker-registry on 127.0.0.1 (plain HTTP), median of $RUNS runs ($TIMER); $(environment)"
+    echo "5-layer image of $src: $bytes5 bytes of blobs; 60-layer image of $src60."
+    echo
+    echo "| case | peer | peer s | image-tool s | time ÷ peer |"
+    echo "|---|---|---:|---:|---:|"
+    local image name t_peer t_tool
+    for image in five sixty; do
+        local ref="127.0.0.1:$port/bench/$image:1"
+        t_peer=$(median_seconds "skopeo-$image" \
+            "skopeo copy -q --src-tls-verify=false docker://$ref oci:$out/sk:x" "$prep")
+        t_tool=$(median_seconds "strata-$image" "$tool pull -q --dest oci:$out/st:x $ref >/dev/null" "$prep")
+        awk -v c="pull $image (to an OCI layout)" -v a="$t_peer" -v b="$t_tool" \
+            'BEGIN { printf "| %s | skopeo copy | %.3f | %.3f | %.2f |\n", c, a, b, b / a }'
+        t_peer=$(median_seconds "skopeo-umoci-$image" \
+            "skopeo copy -q --src-tls-verify=false docker://$ref oci:$out/sk:x && umoci unpack --image $out/sk:x $out/b >/dev/null" \
+            "$prep")
+        t_tool=$(median_seconds "strata-unpack-$image" \
+            "$tool pull -q --dest oci:$out/st:x $ref >/dev/null && $tool unpack oci:$out/st:x $out/rootfs 2>/dev/null" "$prep")
+        awk -v c="pull + unpack $image" -v a="$t_peer" -v b="$t_tool" \
+            'BEGIN { printf "| %s | skopeo copy + umoci unpack | %.3f | %.3f | %.2f |\n", c, a, b, b / a }'
+        t_tool=$(median_seconds "strata-store-$image" "$tool --root $out/store pull -q $ref >/dev/null" "$prep")
+        awk -v c="pull $image into the store (download + register layers)" -v a="$t_peer" -v b="$t_tool" \
+            'BEGIN { printf "| %s | skopeo copy + umoci unpack | %.3f | %.3f | %.2f |\n", c, a, b, b / a }'
+    done
+    echo
+    echo "image-tool times include JVM start-up; the store's default driver here is $(IMAGE_TOOL_NO_BUILD=1 "$TOOL" --root "$WORKDIR/probe-store" images >/dev/null 2>&1; ls "$WORKDIR/probe-store" 2>/dev/null | grep -E '^(overlay|vfs)$' || echo unknown)."
+}
+
 # One line describing where the numbers came from.
 environment() {
     local cpu java_version openssl_version
@@ -291,7 +369,8 @@ main() {
         apply) cmd_apply "$@" ;;
         diff) cmd_diff "$@" ;;
         vfs-create) cmd_vfs_create "$@" ;;
-        pull | unpack) die "'$comparison' is not implemented yet" ;;
+        pull) cmd_pull "$@" ;;
+        unpack) die "'$comparison' is not implemented yet" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

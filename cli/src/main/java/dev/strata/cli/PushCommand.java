@@ -17,7 +17,6 @@ import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -57,7 +56,7 @@ final class PushCommand implements Callable<Integer> {
         Pusher.PushResult result;
         if (arg.isLayout()) {
             ContentStore layout = ContentStore.open(arg.layout());
-            result = push(layout, root(layout, arg.name()), dest);
+            result = push(layout, Store.resolveRoot(layout, arg.name()), dest);
         } else {
             try (Store s = tool.openStore()) {
                 ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException(
@@ -88,18 +87,5 @@ final class PushCommand implements Callable<Integer> {
                 System.err.println("Blob " + d.digest().shortHex() + " already exists");
             }
         });
-    }
-
-    /** The layout entry to push: the named one, or the only one. */
-    private static Descriptor root(ContentStore layout, String name) throws IOException {
-        if (name != null) {
-            return layout.resolve(name).orElseThrow(() -> new NotFoundException("no image named '" + name + "' in "
-                    + layout.root()));
-        }
-        List<Descriptor> all = layout.index();
-        if (all.size() != 1) {
-            throw new NotFoundException(layout.root() + " holds " + all.size() + " images; name one (oci:DIR:NAME)");
-        }
-        return all.get(0);
     }
 }

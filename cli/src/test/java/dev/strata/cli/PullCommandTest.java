@@ -10,9 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,40 +48,24 @@ class PullCommandTest {
         }
     }
 
-    /** Exit code, stdout and stderr of one run. */
-    record Run(int code, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = ImageTool.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void quietPullPrintsOnlyTheDigestAndTheImageIsListed() {
         String root = tmp.resolve("store").toString();
         String ref = registry.host() + "/test/app:v1";
-        Run pull = run("--root", root, "--driver", "vfs", "pull", "-q", "--platform", "linux/arm64/v8", ref);
+        CliRun pull = run("--root", root, "--driver", "vfs", "pull", "-q", "--platform", "linux/arm64/v8", ref);
         assertThat(pull.code()).as(pull.err()).isZero();
         assertThat(pull.out()).isEqualTo(arm.manifest().digest() + "\n");
         assertThat(pull.err()).isEmpty();
 
-        Run images = run("--root", root, "images", "-q");
+        CliRun images = run("--root", root, "images", "-q");
         assertThat(images.code()).as(images.err()).isZero();
         assertThat(images.out()).isEqualTo(ref + "\n");
 
-        Run unpack = run("--root", root, "unpack", ref, tmp.resolve("rootfs").toString());
+        CliRun unpack = run("--root", root, "unpack", ref, tmp.resolve("rootfs").toString());
         assertThat(unpack.code()).as(unpack.err()).isZero();
         assertThat(tmp.resolve("rootfs/arch")).hasContent("arm64");
     }
@@ -92,7 +73,7 @@ class PullCommandTest {
     @Test
     void pullToLayoutReportsProgressOnStderrAndSkopeoReadsTheLayout() {
         Path layout = tmp.resolve("layout");
-        Run pull = run("pull", "--json", "--tls-verify=false", "--jobs", "1", "--platform", "linux/amd64",
+        CliRun pull = run("pull", "--json", "--tls-verify=false", "--jobs", "1", "--platform", "linux/amd64",
                 "--dest", "oci:" + layout + ":app", registry.host() + "/test/app:v1");
         assertThat(pull.code()).as(pull.err()).isZero();
         assertThat(pull.out()).contains("\"manifest\" : \"" + app.manifest().digest() + "\"")
@@ -104,7 +85,7 @@ class PullCommandTest {
         String inspect = Proc.ok(null, "skopeo", "inspect", "oci:" + layout + ":app");
         assertThat(inspect).contains(app.manifest().digest().toString());
 
-        Run again = run("pull", "--dest", "oci:" + layout + ":app", "--platform", "linux/amd64",
+        CliRun again = run("pull", "--dest", "oci:" + layout + ":app", "--platform", "linux/amd64",
                 registry.host() + "/test/app:v1");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.err()).contains("Blob " + layer + " already exists");
@@ -112,7 +93,7 @@ class PullCommandTest {
 
     @Test
     void unknownPlatformExitsWithNotFound() {
-        Run pull = run("--root", tmp.resolve("store").toString(), "--driver", "vfs", "pull", "--platform",
+        CliRun pull = run("--root", tmp.resolve("store").toString(), "--driver", "vfs", "pull", "--platform",
                 "linux/s390x", registry.host() + "/test/app:v1");
         assertThat(pull.code()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(pull.err()).contains("linux/arm64").contains("linux/amd64");
@@ -120,9 +101,9 @@ class PullCommandTest {
 
     @Test
     void missingRepositoryExitsWithNotFoundAndBadDestIsAUsageError() {
-        Run missing = run("pull", "--dest", "oci:" + tmp.resolve("l"), registry.host() + "/test/nothing:v1");
+        CliRun missing = run("pull", "--dest", "oci:" + tmp.resolve("l"), registry.host() + "/test/nothing:v1");
         assertThat(missing.code()).as(missing.err()).isEqualTo(ExitCodes.NOT_FOUND);
-        Run badDest = run("pull", "--dest", tmp.resolve("l").toString(), registry.host() + "/test/app:v1");
+        CliRun badDest = run("pull", "--dest", tmp.resolve("l").toString(), registry.host() + "/test/app:v1");
         assertThat(badDest.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badDest.err()).contains("--dest must be oci:DIR[:NAME]");
     }

@@ -9,9 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,34 +48,19 @@ class PushCommandTest {
         }
     }
 
-    record Run(int code, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = ImageTool.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void pushFromLayoutIsReadBackBySkopeoAndSecondPushSendsNoBlobs() {
         String dest = registry.host() + "/pushed/app:1";
-        Run push = run("push", "-q", "oci:" + shared.resolve("single") + ":app", dest);
+        CliRun push = run("push", "-q", "oci:" + shared.resolve("single") + ":app", dest);
         assertThat(push.code()).as(push.err()).isZero();
         assertThat(push.out().trim()).isEqualTo(app.manifest().digest().toString());
         assertThat(registry.inspect("pushed/app", "1")).contains(app.manifest().digest().toString());
 
-        Run again = run("push", "--json", "oci:" + shared.resolve("single") + ":app", dest);
+        CliRun again = run("push", "--json", "oci:" + shared.resolve("single") + ":app", dest);
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).contains("\"blobsSent\" : 0").contains("\"blobsSkipped\" : 2");
     }
@@ -86,10 +68,10 @@ class PushCommandTest {
     @Test
     void pushOfAnIndexPushesEveryPlatformAndPullSelectsOne() throws Exception {
         String dest = registry.host() + "/pushed/multi:v1";
-        Run push = run("push", "oci:" + shared.resolve("multi") + ":v1", dest);
+        CliRun push = run("push", "oci:" + shared.resolve("multi") + ":v1", dest);
         assertThat(push.code()).as(push.err()).isZero();
         String root = tmp.resolve("store").toString();
-        Run pull = run("--root", root, "--driver", "vfs", "pull", "-q", "--platform", "linux/arm64/v8", dest);
+        CliRun pull = run("--root", root, "--driver", "vfs", "pull", "-q", "--platform", "linux/arm64/v8", dest);
         assertThat(pull.code()).as(pull.err()).isZero();
         assertThat(pull.out().trim()).isEqualTo(arm.manifest().digest().toString());
         Path rootfs = tmp.resolve("rootfs");
@@ -100,18 +82,18 @@ class PushCommandTest {
     @Test
     void pushFromTheStoreAfterImport() {
         String root = tmp.resolve("store").toString();
-        Run imp = run("--root", root, "--driver", "vfs", "import", "oci:" + shared.resolve("single") + ":app",
+        CliRun imp = run("--root", root, "--driver", "vfs", "import", "oci:" + shared.resolve("single") + ":app",
                 "local/app:1");
         assertThat(imp.code()).as(imp.err()).isZero();
         String dest = registry.host() + "/fromstore/app:1";
-        Run push = run("--root", root, "push", "-q", "local/app:1", dest);
+        CliRun push = run("--root", root, "push", "-q", "local/app:1", dest);
         assertThat(push.code()).as(push.err()).isZero();
         assertThat(registry.inspect("fromstore/app", "1")).contains(app.manifest().digest().toString());
     }
 
     @Test
     void missingSourceExitsNotFound() {
-        Run push = run("push", "oci:" + shared.resolve("single") + ":nope", registry.host() + "/x/y:1");
+        CliRun push = run("push", "oci:" + shared.resolve("single") + ":nope", registry.host() + "/x/y:1");
         assertThat(push.code()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(push.err()).contains("no image named 'nope'");
     }

@@ -236,24 +236,7 @@ public final class Store implements AutoCloseable {
      */
     public static ImageManifest resolveManifest(ContentStore content, String name, Platform platform)
             throws IOException {
-        Descriptor d;
-        if (name != null) {
-            d = content.resolve(name).orElseThrow(() -> {
-                try {
-                    return new NotFoundException("no image named '" + name + "' in " + content.root()
-                            + "; names: " + String.join(", ", content.tags()));
-                } catch (IOException e) {
-                    return new NotFoundException("no image named '" + name + "' in " + content.root());
-                }
-            });
-        } else {
-            List<Descriptor> all = content.index();
-            if (all.size() != 1) {
-                throw new NotFoundException(content.root() + " holds " + all.size()
-                        + " images; name one (oci:DIR:NAME); names: " + String.join(", ", content.tags()));
-            }
-            d = all.get(0);
-        }
+        Descriptor d = resolveRoot(content, name);
         for (int depth = 0; depth < 8; depth++) {
             ManifestDocument doc = Manifests.parse(content.readSmall(d.digest()), d.mediaType());
             if (doc instanceof ImageManifest m) {
@@ -262,6 +245,24 @@ public final class Store implements AutoCloseable {
             d = ((ImageIndex) doc).select(platform);
         }
         throw new InvalidImageException("indexes nested more than 8 deep under " + name);
+    }
+
+    /** The index.json entry named {@code name} ({@code null}: the only entry), a manifest or an index. */
+    public static Descriptor resolveRoot(ContentStore content, String name) throws IOException {
+        if (name != null) {
+            Optional<Descriptor> d = content.resolve(name);
+            if (d.isEmpty()) {
+                throw new NotFoundException("no image named '" + name + "' in " + content.root() + "; names: "
+                        + String.join(", ", content.tags()));
+            }
+            return d.get();
+        }
+        List<Descriptor> all = content.index();
+        if (all.size() != 1) {
+            throw new NotFoundException(content.root() + " holds " + all.size()
+                    + " images; name one (oci:DIR:NAME); names: " + String.join(", ", content.tags()));
+        }
+        return all.get(0);
     }
 
     /**
