@@ -23,12 +23,12 @@ import java.util.concurrent.Executors;
  * connection (it adds {@code Connection: close} both ways) so that faults apply to exactly the requests chosen:
  * the first {@code times} requests whose request line contains a string can be answered by the proxy itself
  * (a 503 with {@code Retry-After}, a 429), cut after N bytes of response body, have a body byte flipped, or be
- * stalled before the response. Every request line is recorded.
+ * stalled before the response, or throttled. Every request line is recorded.
  */
 public final class FaultProxy implements AutoCloseable {
 
     /** What to do to a matching request. */
-    public sealed interface Fault permits Respond, CutAfter, Corrupt, Stall {
+    public sealed interface Fault permits Respond, CutAfter, Corrupt, Stall, Throttle {
     }
 
     /** Answer without asking upstream. */
@@ -45,6 +45,15 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Forward, after waiting {@code millis} before sending the response. */
     public record Stall(long millis) implements Fault {
+    }
+
+    /** Forward, sending the body at no more than {@code bytesPerSecond}: keeps a download in flight for a while. */
+    public record Throttle(long bytesPerSecond) implements Fault {
+        public Throttle {
+            if (bytesPerSecond < 1) {
+                throw new IllegalArgumentException("bytesPerSecond must be positive, got " + bytesPerSecond);
+            }
+        }
     }
 
     private static final class Rule {
@@ -180,12 +189,22 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private static void pump(InputStream down, OutputStream out, Fault fault) throws IOException {
+    private static void pump(InputStream down, OutputStream out, Fault fault) throws IOException,
+            InterruptedException {
         long limit = fault instanceof CutAfter c ? c.bodyBytes() : Long.MAX_VALUE;
         long corruptAt = fault instanceof Corrupt c ? c.offset() : -1;
+        long rate = fault instanceof Throttle t ? t.bytesPerSecond() : 0;
+        long started = System.nanoTime();
         long sent = 0;
         byte[] buf = new byte[16384];
         while (sent < limit) {
+            if (rate > 0) {
+                long dueNanos = sent * 1_000_000_000L / rate - (System.nanoTime() - started);
+                if (dueNanos > 0) {
+                    out.flush();
+                    Thread.sleep(dueNanos / 1_000_000, (int) (dueNanos % 1_000_000));
+                }
+            }
             int n = down.read(buf, 0, (int) Math.min(buf.length, limit - sent));
             if (n < 0) {
                 break;
