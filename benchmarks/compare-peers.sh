@@ -309,8 +309,8 @@ storage: {filesystem: {rootdirectory: $WORKDIR/registry-data}}
 http: {addr: 127.0.0.1:$port}
 YML
     docker-registry serve "$WORKDIR/registry.yml" >"$WORKDIR/registry.log" 2>&1 &
-    local registry_pid=$!
-    trap 'kill $registry_pid 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+    REGISTRY_PID=$!
+    trap 'kill "${REGISTRY_PID:-}" 2>/dev/null; rm -rf "$WORKDIR"' EXIT
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
 
     log "building a 5-layer image of $src and a 60-layer image of $src60 (umoci), pushing them (skopeo)"
@@ -321,7 +321,7 @@ YML
     local bytes5
     bytes5=$(du -sb "$WORKDIR/L5/blobs" | awk '{ print $1 }')
 
-    local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" out=$WORKDIR/out prep="rm -rf '$WORKDIR/out'"
+    local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" out=$WORKDIR/out prep="rm -rf '$WORKDIR/out' && mkdir '$WORKDIR/out'"
     echo "Pull from a docker-registry on 127.0.0.1 (plain HTTP), median of $RUNS runs ($TIMER); $(environment)"
     echo "5-layer image of $src: $bytes5 bytes of blobs; 60-layer image of $src60."
     echo
@@ -347,7 +347,7 @@ YML
             'BEGIN { printf "| %s | skopeo copy + umoci unpack | %.3f | %.3f | %.2f |\n", c, a, b, b / a }'
     done
     echo
-    echo "image-tool times include JVM start-up; the store's default driver here is $(IMAGE_TOOL_NO_BUILD=1 "$TOOL" --root "$WORKDIR/probe-store" images >/dev/null 2>&1; ls "$WORKDIR/probe-store" 2>/dev/null | grep -E '^(overlay|vfs)$' || echo unknown)."
+    echo "image-tool times include JVM start-up; the store uses the default driver (overlay when root and supported)."
 }
 
 # One line describing where the numbers came from.
