@@ -67,6 +67,10 @@ public final class LayerApplier {
         }
     }
 
+    /** A directory entry whose mode and times wait for its children, and the inode it made. */
+    private record DeferredDir(TarEntry entry, FileStat made) {
+    }
+
     /** State of one application. */
     private final class Run {
         final RootedFs fs;
@@ -76,11 +80,12 @@ public final class LayerApplier {
         final Set<String> created = new HashSet<>();
         /** Directories known to exist now, to skip mkdirs for every file. Cleared on any removal. */
         final Set<String> knownDirs = new HashSet<>();
-        /** Directory metadata, applied deepest-first after all entries. */
-        final List<TarEntry> dirs = new ArrayList<>();
-        final List<String> dirPaths = new ArrayList<>();
-        /** The directory each deferred entry made, so its metadata never lands on another one (see finish). */
-        final List<FileStat> dirInodes = new ArrayList<>();
+        /**
+         * Directory metadata to apply after all entries, by path: the last entry for a path wins, and the inode it
+         * made is kept so metadata never lands on another directory. Sorted, so removing a directory drops its
+         * subtree in O(log n), and iterating backwards visits children before parents.
+         */
+        final java.util.TreeMap<String, DeferredDir> deferred = new java.util.TreeMap<>();
         final boolean chown;
         final boolean mknodDevices;
         final byte[] buffer = new byte[COPY_BUFFER];
@@ -164,9 +169,7 @@ public final class LayerApplier {
         }
 
         private void deferDirectory(String path) throws IOException {
-            dirs.add(entry);
-            dirPaths.add(path);
-            dirInodes.add(fs.lstat(path));
+            deferred.put(path, new DeferredDir(entry, fs.lstat(path)));
         }
 
         private void regular(String path) throws IOException {
@@ -384,6 +387,9 @@ public final class LayerApplier {
                 knownDirs.clear();
                 String prefix = path + "/";
                 created.removeIf(p -> p.startsWith(prefix));
+                // Their inodes are gone; a new directory may even reuse an inode number, so forget them by path.
+                deferred.subMap(prefix, path + "0").clear();
+                deferred.remove(path);
             } else {
                 fs.unlink(path);
             }
@@ -451,21 +457,17 @@ public final class LayerApplier {
         }
 
         /**
-         * Deepest first, so setting a parent's mtime is not undone by creating its children. Walking backwards, the
-         * first entry seen for a path is its last one in the layer, and that one wins (as in tar); earlier entries
-         * for the same path are skipped. An entry is applied only to the very directory it made (same dev/ino): a
-         * later entry may have replaced a parent with a symlink, and then the path names some other directory.
+         * Deepest first (descending path order puts children before parents), so setting a parent's mtime is not
+         * undone by creating its children. The last entry for a path wins (as in tar). An entry is applied only to
+         * the very directory it made (same dev/ino): a later entry may have replaced a parent with a symlink, and
+         * then the path names some other directory.
          */
         private void finishDirectories() throws IOException {
-            Set<String> done = new HashSet<>();
-            for (int i = dirs.size() - 1; i >= 0; i--) {
-                entry = dirs.get(i);
-                String path = dirPaths.get(i);
-                if (!done.add(path)) {
-                    continue; // a later entry for the same path already set the metadata
-                }
+            for (var e : deferred.descendingMap().entrySet()) {
+                String path = e.getKey();
+                entry = e.getValue().entry();
                 FileStat st = lstatOrNull(path);
-                FileStat made = dirInodes.get(i);
+                FileStat made = e.getValue().made();
                 if (st == null || st.type() != FileType.DIRECTORY || st.dev() != made.dev()
                         || st.ino() != made.ino()) {
                     continue; // replaced or removed later in the same layer
