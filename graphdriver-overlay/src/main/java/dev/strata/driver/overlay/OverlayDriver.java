@@ -4,6 +4,7 @@ import dev.strata.image.AlreadyExistsException;
 import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.driver.DiffDriver;
+import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.LayerIds;
 import dev.strata.image.driver.MountRefs;
 import dev.strata.image.fs.Mounts;
@@ -201,20 +202,7 @@ public final class OverlayDriver implements DiffDriver {
     public synchronized void remove(String id) throws IOException {
         ensureOpen();
         requireExists(id);
-        if (refs.count(id) > 0) {
-            throw new FailedPreconditionException("layer " + id + " is in use (" + refs.count(id)
-                    + " gets without put)");
-        }
-        List<String> children = new ArrayList<>();
-        for (String other : layers()) {
-            if (id.equals(parent(other))) {
-                children.add(other);
-            }
-        }
-        if (!children.isEmpty()) {
-            throw new FailedPreconditionException("layer " + id + " has child layers " + children
-                    + "; remove them first");
-        }
+        GraphDrivers.requireRemovable(this, refs, id);
         Path dir = layersDir.resolve(id);
         // never delete through a mount: that would reach into the lower layers
         for (Path mp : Mounts.mountPointsUnder(dir)) {

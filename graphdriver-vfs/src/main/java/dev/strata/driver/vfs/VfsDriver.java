@@ -1,9 +1,9 @@
 package dev.strata.driver.vfs;
 
 import dev.strata.image.AlreadyExistsException;
-import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.driver.GraphDriver;
+import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.LayerIds;
 import dev.strata.image.driver.MountRefs;
 import dev.strata.image.fs.RootedFs;
@@ -143,20 +143,7 @@ public final class VfsDriver implements GraphDriver {
     public synchronized void remove(String id) throws IOException {
         ensureOpen();
         requireExists(id);
-        if (refs.count(id) > 0) {
-            throw new FailedPreconditionException("layer " + id + " is in use (" + refs.count(id)
-                    + " gets without put)");
-        }
-        List<String> children = new ArrayList<>();
-        for (String other : layers()) {
-            if (id.equals(parent(other))) {
-                children.add(other);
-            }
-        }
-        if (!children.isEmpty()) {
-            throw new FailedPreconditionException("layer " + id + " has child layers " + children
-                    + "; remove them first");
-        }
+        GraphDrivers.requireRemovable(this, refs, id);
         String gone = id + TMP + "removing-" + UUID.randomUUID();
         Files.move(dirs.resolve(id), dirs.resolve(gone), StandardCopyOption.ATOMIC_MOVE);
         Files.deleteIfExists(parents.resolve(id));

@@ -105,4 +105,27 @@ public final class GraphDrivers {
 
     private static final Comparator<GraphDriverProvider> ORDER =
             Comparator.comparingInt(GraphDriverProvider::priority).reversed().thenComparing(GraphDriverProvider::name);
+
+    /**
+     * The preconditions every driver checks before removing layer {@code id}: nobody holds it ({@code refs}) and no
+     * layer has it as parent.
+     *
+     * @throws FailedPreconditionException naming the holders or the children
+     */
+    public static void requireRemovable(GraphDriver driver, MountRefs refs, String id) throws java.io.IOException {
+        if (refs.count(id) > 0) {
+            throw new dev.strata.image.FailedPreconditionException("layer " + id + " is in use (" + refs.count(id)
+                    + " gets without put)");
+        }
+        List<String> children = new java.util.ArrayList<>();
+        for (String other : driver.layers()) {
+            if (id.equals(driver.parent(other))) {
+                children.add(other);
+            }
+        }
+        if (!children.isEmpty()) {
+            throw new dev.strata.image.FailedPreconditionException("layer " + id + " has child layers " + children
+                    + "; remove them first");
+        }
+    }
 }

@@ -220,8 +220,14 @@ public final class Store implements AutoCloseable {
         for (int i = 0; i < manifest.layers().size(); i++) {
             Descriptor layer = manifest.layers().get(i);
             ApplyResult applied;
-            try (InputStream in = content.open(layer.digest(), true)) {
+            // The applier hashes the blob in its single pass; a verifying stream would hash it a second time.
+            try (InputStream in = content.open(layer.digest(), false)) {
                 applied = applier.apply(in, target);
+            }
+            if (!applied.digest().equals(layer.digest()) || applied.size() != layer.size()) {
+                throw new DigestMismatchException("layer " + i + " blob is " + applied.digest() + " ("
+                        + applied.size() + " bytes) but the manifest lists " + layer.digest() + " ("
+                        + layer.size() + " bytes)");
             }
             if (!applied.diffId().equals(config.diffIds().get(i))) {
                 throw new DigestMismatchException("layer " + i + " (" + layer.digest() + ") has DiffID "
