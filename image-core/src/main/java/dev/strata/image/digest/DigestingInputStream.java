@@ -1,6 +1,5 @@
 package dev.strata.image.digest;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -8,7 +7,7 @@ import java.io.InputStream;
  * Passes bytes through while digesting and counting them. {@link #digest()} is only meaningful once the stream was
  * read to EOF; callers that need a final digest should use {@link #drainAndDigest()}.
  */
-public class DigestingInputStream extends FilterInputStream {
+public class DigestingInputStream extends ReadThroughInputStream {
     private final Digester digester;
     private boolean eof;
 
@@ -18,45 +17,14 @@ public class DigestingInputStream extends FilterInputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        int b = super.read();
-        if (b < 0) {
-            eof = true;
-        } else {
-            digester.update(new byte[] {(byte) b});
-        }
-        return b;
-    }
-
-    @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
+        int n = in.read(b, off, len);
         if (n < 0) {
             eof = true;
         } else if (n > 0) {
             digester.update(b, off, n);
         }
         return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        // Skipped bytes must still be hashed: read them instead.
-        byte[] buf = new byte[(int) Math.min(n, 8192)];
-        long done = 0;
-        while (done < n) {
-            int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 
     /** Bytes read so far. */

@@ -2,7 +2,6 @@ package dev.strata.image.digest;
 
 import dev.strata.image.DigestMismatchException;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -11,7 +10,7 @@ import java.io.InputStream;
  * EOF, throws {@link DigestMismatchException} if the size or digest differs. A reader that stops early has not
  * verified anything; consumers that trust the bytes must read to EOF.
  */
-public final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends ReadThroughInputStream {
     private final Digest expected;
     private final long expectedSize;
     private final Digester digester;
@@ -28,13 +27,6 @@ public final class VerifyingInputStream extends FilterInputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) {
             return 0;
@@ -43,7 +35,7 @@ public final class VerifyingInputStream extends FilterInputStream {
             long left = expectedSize - digester.size();
             if (left <= 0) {
                 // Look for one extra byte: a longer stream is a mismatch, not a silent truncation.
-                int extra = super.read();
+                int extra = in.read();
                 if (extra >= 0) {
                     throw new DigestMismatchException("content for " + expected + " is longer than the expected "
                             + expectedSize + " bytes");
@@ -53,32 +45,13 @@ public final class VerifyingInputStream extends FilterInputStream {
             }
             len = (int) Math.min(len, left);
         }
-        int n = super.read(b, off, len);
+        int n = in.read(b, off, len);
         if (n < 0) {
             verifyAtEof();
             return -1;
         }
         digester.update(b, off, n);
         return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buf = new byte[(int) Math.min(Math.max(n, 1), 8192)];
-        long done = 0;
-        while (done < n) {
-            int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 
     /** True once EOF was reached and the content matched. */
