@@ -85,13 +85,7 @@ final class LayerStream implements AutoCloseable {
     private InputStream rawBuffered;
 
     private InputStream openDecoder() throws IOException {
-        InputStream counted = new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
+        InputStream counted = new BulkInputStream() {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n = blob.read(b, off, len);
@@ -140,18 +134,12 @@ final class LayerStream implements AutoCloseable {
     }
 
     /** Single-threaded: decode as the tar reader pulls. */
-    private final class DecodingInput extends InputStream {
+    private final class DecodingInput extends BulkInputStream {
         private final InputStream decoder;
         private boolean eof;
 
         DecodingInput(InputStream decoder) {
             this.decoder = decoder;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -226,16 +214,10 @@ final class LayerStream implements AutoCloseable {
     }
 
     /** Pipelined: the writer's view of the decoded chunks. */
-    private final class QueueInput extends InputStream {
+    private final class QueueInput extends BulkInputStream {
         private byte[] current;
         private int pos;
         private boolean eof;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

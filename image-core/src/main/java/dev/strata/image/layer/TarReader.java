@@ -119,13 +119,7 @@ final class TarReader {
      * sparse file). Reading past them returns EOF; a truncated archive throws.
      */
     InputStream content() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
+        return new BulkInputStream() {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 if (remaining <= 0) {
