@@ -89,6 +89,8 @@ public final class OverlayDriver implements DiffDriver {
     private final Set<String> mounted = new TreeSet<>();
     private final Map<String, String> shortToId = new HashMap<>();
     private boolean closed;
+    private List<String> layerCache;
+    private Map<String, Object> layerCacheKey;
 
     private OverlayDriver(Path home, OverlayMounter mounter) {
         this.home = home;
@@ -205,6 +207,7 @@ public final class OverlayDriver implements DiffDriver {
         }
         Files.createSymbolicLink(linksDir.resolve(shortId), Path.of("..", "layers", id, "diff"));
         shortToId.put(shortId, id);
+        layerCache = null;
     }
 
     @Override
@@ -225,6 +228,7 @@ public final class OverlayDriver implements DiffDriver {
         String shortId = shortOf(id);
         String gone = id + TMP + "removing-" + UUID.randomUUID();
         Files.move(dir, layersDir.resolve(gone), StandardCopyOption.ATOMIC_MOVE);
+        layerCache = null;
         Files.deleteIfExists(linksDir.resolve(shortId));
         shortToId.remove(shortId);
         try (RootedFs fs = RootedFs.open(layersDir)) {
@@ -348,13 +352,26 @@ public final class OverlayDriver implements DiffDriver {
         return ancestors.isEmpty() ? null : ancestors.get(0);
     }
 
+    /**
+     * Answered from memory while {@code layers/} is unchanged: the listing is cached with the directory's identity,
+     * link count and change/modification times (nanoseconds), read before the listing, so a layer created or removed
+     * by another process afterwards changes the key (Linux 6.13+ multigrain timestamps guarantee a new stamp after
+     * one was read; on older kernels the link count catches what one clock tick could hide).
+     */
     @Override
     public synchronized List<String> layers() throws IOException {
+        Map<String, Object> key = Files.readAttributes(layersDir, "unix:ino,nlink,ctime,lastModifiedTime",
+                LinkOption.NOFOLLOW_LINKS);
+        if (layerCache != null && key.equals(layerCacheKey)) {
+            return new ArrayList<>(layerCache);
+        }
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(layersDir)) {
             s.map(p -> p.getFileName().toString()).filter(n -> !n.contains(".")).forEach(out::add);
         }
         out.sort(null);
+        layerCache = List.copyOf(out);
+        layerCacheKey = key;
         return out;
     }
 

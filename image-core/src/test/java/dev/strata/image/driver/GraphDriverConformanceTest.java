@@ -369,6 +369,25 @@ public abstract class GraphDriverConformanceTest {
     }
 
     @Test
+    void layersSeesWhatAnotherInstanceCreatesAndRemoves() throws IOException {
+        driver.create("a", null);
+        assertThat(driver.layers()).containsExactly("a");
+        try (GraphDriver other = provider().open(driver.home(), Map.of())) { // like another process
+            other.create("b", "a");
+            assertThat(driver.layers()).containsExactly("a", "b");
+            other.remove("b");
+            assertThat(driver.layers()).containsExactly("a");
+            other.create("c", null);
+            other.create("d", null);
+            assertThat(driver.layers()).containsExactly("a", "c", "d");
+            other.remove("c");
+        }
+        assertThat(driver.layers()).containsExactly("a", "d");
+        driver.remove("d");
+        assertThat(driver.layers()).containsExactly("a");
+    }
+
+    @Test
     void getTwicePutOnceStaysMounted() throws IOException {
         layer("base", null, new TarBuilder().file("f", "content"));
         layer("child", "base", new TarBuilder().file("g", "more"));
