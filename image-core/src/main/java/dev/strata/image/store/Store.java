@@ -21,19 +21,19 @@ import dev.strata.image.model.Manifests;
 import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.progress.ProgressListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The store an embedder opens: blobs in an OCI image layout ({@code <root>/content}), layers by ChainID
