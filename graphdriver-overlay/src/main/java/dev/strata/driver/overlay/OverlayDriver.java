@@ -54,7 +54,7 @@ import java.util.stream.Stream;
  * &lt;home&gt;/layers/&lt;id&gt;/diff     the layer's changes: whiteouts are char 0/0, opaque dirs trusted.overlay.opaque=y
  * &lt;home&gt;/layers/&lt;id&gt;/work     overlay's work directory
  * &lt;home&gt;/layers/&lt;id&gt;/merged   the mount point of the layer's view
- * &lt;home&gt;/layers/&lt;id&gt;/view     the mount point of its read-only view (lowers only), present while attached
+ * &lt;home&gt;/layers/&lt;id&gt;/view     the mount point of its read-only view (lowers only), made by the first mountView
  * &lt;home&gt;/layers/&lt;id&gt;/link     the layer's short id
  * &lt;home&gt;/layers/&lt;id&gt;/lower    its ancestors as l/&lt;short&gt;, nearest first, colon-separated (absent: base layer)
  * &lt;home&gt;/l/&lt;short&gt;            symlink to ../layers/&lt;id&gt;/diff: short paths for mount(2)'s one page of options
@@ -280,7 +280,7 @@ public final class OverlayDriver implements DiffDriver {
         ensureOpen();
         requireExists(id);
         Path view = viewDir(id);
-        if (isMountPoint(view)) {
+        if (isMountedDir(view)) {
             return view;
         }
         List<Path> lowers = new ArrayList<>(List.of(diffDir(id)));
@@ -307,7 +307,7 @@ public final class OverlayDriver implements DiffDriver {
         ensureOpen();
         requireExists(id);
         Path view = viewDir(id);
-        if (isMountPoint(view)) {
+        if (isMountedDir(view)) {
             try {
                 Mounts.unmount(view, false);
             } catch (RootedFsException e) {
@@ -318,16 +318,12 @@ public final class OverlayDriver implements DiffDriver {
                 Mounts.unmount(view, true);
             }
         }
-        if (Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(view); // absent view dir = not mounted: viewMounted stays a stat for most layers
-        }
     }
 
     @Override
     public synchronized boolean viewMounted(String id) throws IOException {
         ensureOpen();
-        Path view = viewDir(LayerIds.check(id));
-        return Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS) && isMountPoint(view);
+        return isMountedDir(viewDir(LayerIds.check(id)));
     }
 
     private Path viewDir(String id) {
@@ -340,8 +336,20 @@ public final class OverlayDriver implements DiffDriver {
                 && p.getFileName().toString().equals("view");
     }
 
-    private static boolean isMountPoint(Path dir) throws IOException {
-        return Mounts.mountPointsUnder(dir).contains(dir.toAbsolutePath().normalize());
+    /**
+     * Whether an overlay is mounted on {@code dir}: an overlay has a device of its own, so its root differs from
+     * the directory holding the mount point. Two stats instead of reading /proc/self/mountinfo, which lists every
+     * lower directory of every overlay and grows with the layers mounted.
+     */
+    private static boolean isMountedDir(Path dir) throws IOException {
+        try {
+            Object dev = Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            return !dev.equals(Files.getAttribute(dir.getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) { // e.g. ESTALE/ENOTCONN from a mount whose lowers went away
+            return Mounts.mountPointsUnder(dir).contains(dir.toAbsolutePath().normalize());
+        }
     }
 
     @Override
@@ -530,7 +538,7 @@ public final class OverlayDriver implements DiffDriver {
             shortLowers.add(home.resolve(e));
         }
         Path merged = dir.resolve("merged");
-        if (!Mounts.mountPointsUnder(merged).isEmpty()) {
+        if (isMountedDir(merged)) {
             Mounts.unmount(merged, true); // stale: the workdir must not be shared by two mounts
         }
         mounter.mount("layer " + id, lowers, shortLowers, dir.resolve("diff"), dir.resolve("work"), merged);
