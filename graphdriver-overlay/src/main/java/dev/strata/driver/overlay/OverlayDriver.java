@@ -54,9 +54,11 @@ import java.util.stream.Stream;
  * &lt;home&gt;/layers/&lt;id&gt;/diff     the layer's changes: whiteouts are char 0/0, opaque dirs trusted.overlay.opaque=y
  * &lt;home&gt;/layers/&lt;id&gt;/work     overlay's work directory
  * &lt;home&gt;/layers/&lt;id&gt;/merged   the mount point of the layer's view
+ * &lt;home&gt;/layers/&lt;id&gt;/view     the mount point of its read-only view (lowers only), made by the first mountView
  * &lt;home&gt;/layers/&lt;id&gt;/link     the layer's short id
  * &lt;home&gt;/layers/&lt;id&gt;/lower    its ancestors as l/&lt;short&gt;, nearest first, colon-separated (absent: base layer)
  * &lt;home&gt;/l/&lt;short&gt;            symlink to ../layers/&lt;id&gt;/diff: short paths for mount(2)'s one page of options
+ * &lt;home&gt;/empty                 an empty directory: the second lower of a base layer's read-only view
  * </pre>
  *
  * Layers live under {@code layers/} rather than directly in the home so that a layer id can never collide with
@@ -65,7 +67,9 @@ import java.util.stream.Stream;
  * tree against tree.
  *
  * <p>Crash safety: a layer is built in {@code layers/<id>.tmp-<random>} and renamed into place; removal renames it
- * away first. {@link #open} deletes leftovers, unmounts what a dead process left mounted, and rebuilds lost links.
+ * away first. {@link #open} deletes leftovers, unmounts what a dead process left mounted under {@code merged/}, and
+ * rebuilds lost links. Read-only views ({@link #mountView}) are owned by whoever recorded them (the store's
+ * {@code mounts.json}): neither open nor {@link #close} touches them.
  *
  * <p>Thread-safe (methods synchronize on the driver); several processes must be serialized by the caller.
  */
@@ -79,16 +83,20 @@ public final class OverlayDriver implements DiffDriver {
     private final Path home;
     private final Path layersDir;
     private final Path linksDir;
+    private final Path emptyDir;
     private final OverlayMounter mounter;
     private final MountRefs refs = new MountRefs();
     private final Set<String> mounted = new TreeSet<>();
     private final Map<String, String> shortToId = new HashMap<>();
     private boolean closed;
+    private List<String> layerCache;
+    private Map<String, Object> layerCacheKey;
 
     private OverlayDriver(Path home, OverlayMounter mounter) {
         this.home = home;
         this.layersDir = home.resolve("layers");
         this.linksDir = home.resolve("l");
+        this.emptyDir = home.resolve("empty");
         this.mounter = mounter;
     }
 
@@ -108,13 +116,16 @@ public final class OverlayDriver implements DiffDriver {
     }
 
     private void init() throws IOException {
-        for (Path p : List.of(layersDir, linksDir)) {
+        for (Path p : List.of(layersDir, linksDir, emptyDir)) {
             if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
         }
         Files.setPosixFilePermissions(layersDir, PosixFilePermissions.fromString("rwx------"));
         for (Path mp : Mounts.mountPointsUnder(home)) {
+            if (isViewPath(mp)) {
+                continue; // owned by a persisted record, possibly of another live process
+            }
             LOG.warn("unmounting {} left mounted by an earlier process", mp);
             Mounts.unmount(mp, true);
         }
@@ -196,6 +207,7 @@ public final class OverlayDriver implements DiffDriver {
         }
         Files.createSymbolicLink(linksDir.resolve(shortId), Path.of("..", "layers", id, "diff"));
         shortToId.put(shortId, id);
+        layerCache = null;
     }
 
     @Override
@@ -203,6 +215,10 @@ public final class OverlayDriver implements DiffDriver {
         ensureOpen();
         requireExists(id);
         GraphDrivers.requireRemovable(this, refs, id);
+        if (viewMounted(id)) {
+            throw new FailedPreconditionException("layer " + id + " has its read-only view mounted at "
+                    + viewDir(id) + "; unmount it first");
+        }
         Path dir = layersDir.resolve(id);
         // never delete through a mount: that would reach into the lower layers
         for (Path mp : Mounts.mountPointsUnder(dir)) {
@@ -212,6 +228,7 @@ public final class OverlayDriver implements DiffDriver {
         String shortId = shortOf(id);
         String gone = id + TMP + "removing-" + UUID.randomUUID();
         Files.move(dir, layersDir.resolve(gone), StandardCopyOption.ATOMIC_MOVE);
+        layerCache = null;
         Files.deleteIfExists(linksDir.resolve(shortId));
         shortToId.remove(shortId);
         try (RootedFs fs = RootedFs.open(layersDir)) {
@@ -253,6 +270,88 @@ public final class OverlayDriver implements DiffDriver {
         return Files.isDirectory(layersDir.resolve(LayerIds.check(id)), LinkOption.NOFOLLOW_LINKS);
     }
 
+    /**
+     * Mounts {@code <home>/layers/<id>/view}: an overlay of the layer's diff and its ancestors' as lowers only (no
+     * upper, no work directory), so the view is read-only and several of them never share a work directory. A
+     * base layer gets {@code <home>/empty} as second lower, as overlayfs needs two lowers without an upper.
+     */
+    @Override
+    public synchronized Path mountView(String id) throws IOException {
+        ensureOpen();
+        requireExists(id);
+        Path view = viewDir(id);
+        if (isMountedDir(view)) {
+            return view;
+        }
+        List<Path> lowers = new ArrayList<>(List.of(diffDir(id)));
+        List<Path> shortLowers = new ArrayList<>(List.of(linksDir.resolve(shortOf(id))));
+        for (String a : ancestors(id)) {
+            lowers.add(diffDir(a));
+        }
+        for (String e : lowerEntries(id)) {
+            shortLowers.add(home.resolve(e));
+        }
+        if (lowers.size() == 1) {
+            lowers.add(emptyDir);
+            shortLowers.add(emptyDir);
+        }
+        if (!Files.isDirectory(view, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(view);
+        }
+        mounter.mountReadOnly("the read-only view of layer " + id, lowers, shortLowers, view);
+        return view;
+    }
+
+    @Override
+    public synchronized void unmountView(String id) throws IOException {
+        ensureOpen();
+        requireExists(id);
+        Path view = viewDir(id);
+        if (isMountedDir(view)) {
+            try {
+                Mounts.unmount(view, false);
+            } catch (RootedFsException e) {
+                if (!"EBUSY".equals(e.errnoName())) {
+                    throw e;
+                }
+                LOG.warn("{} is busy; detaching it (it goes away when its last user does)", view);
+                Mounts.unmount(view, true);
+            }
+        }
+    }
+
+    @Override
+    public synchronized boolean viewMounted(String id) throws IOException {
+        ensureOpen();
+        return isMountedDir(viewDir(LayerIds.check(id)));
+    }
+
+    private Path viewDir(String id) {
+        return layersDir.resolve(id).resolve("view");
+    }
+
+    private boolean isViewPath(Path mountPoint) {
+        Path p = mountPoint.toAbsolutePath().normalize();
+        return p.getNameCount() == layersDir.getNameCount() + 2 && p.startsWith(layersDir)
+                && p.getFileName().toString().equals("view");
+    }
+
+    /**
+     * Whether an overlay is mounted on {@code dir}: an overlay has a device of its own, so its root differs from
+     * the directory holding the mount point. Two stats instead of reading /proc/self/mountinfo, which lists every
+     * lower directory of every overlay and grows with the layers mounted.
+     */
+    private static boolean isMountedDir(Path dir) throws IOException {
+        try {
+            Object dev = Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            return !dev.equals(Files.getAttribute(dir.getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) { // e.g. ESTALE/ENOTCONN from a mount whose lowers went away
+            return Mounts.mountPointsUnder(dir).contains(dir.toAbsolutePath().normalize());
+        }
+    }
+
     @Override
     public synchronized String parent(String id) throws IOException {
         ensureOpen();
@@ -261,13 +360,26 @@ public final class OverlayDriver implements DiffDriver {
         return ancestors.isEmpty() ? null : ancestors.get(0);
     }
 
+    /**
+     * Answered from memory while {@code layers/} is unchanged: the listing is cached with the directory's identity,
+     * link count and change/modification times (nanoseconds), read before the listing, so a layer created or removed
+     * by another process afterwards changes the key (Linux 6.13+ multigrain timestamps guarantee a new stamp after
+     * one was read; on older kernels the link count catches what one clock tick could hide).
+     */
     @Override
     public synchronized List<String> layers() throws IOException {
+        Map<String, Object> key = Files.readAttributes(layersDir, "unix:ino,nlink,ctime,lastModifiedTime",
+                LinkOption.NOFOLLOW_LINKS);
+        if (layerCache != null && key.equals(layerCacheKey)) {
+            return new ArrayList<>(layerCache);
+        }
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(layersDir)) {
             s.map(p -> p.getFileName().toString()).filter(n -> !n.contains(".")).forEach(out::add);
         }
         out.sort(null);
+        layerCache = List.copyOf(out);
+        layerCacheKey = key;
         return out;
     }
 
@@ -426,7 +538,7 @@ public final class OverlayDriver implements DiffDriver {
             shortLowers.add(home.resolve(e));
         }
         Path merged = dir.resolve("merged");
-        if (!Mounts.mountPointsUnder(merged).isEmpty()) {
+        if (isMountedDir(merged)) {
             Mounts.unmount(merged, true); // stale: the workdir must not be shared by two mounts
         }
         mounter.mount("layer " + id, lowers, shortLowers, dir.resolve("diff"), dir.resolve("work"), merged);

@@ -82,6 +82,44 @@ final class OverlayMounter {
         Mounts.mount("overlay", target, "overlay", options);
     }
 
+    /**
+     * Mounts a read-only overlay of {@code lowers} (topmost first, at least two: overlayfs refuses a single lower
+     * without an upper) at {@code target}: no upper, no work directory, so nothing can be written through it.
+     */
+    void mountReadOnly(String what, List<Path> lowers, List<Path> shortLowers, Path target) throws IOException {
+        if (lowers.size() < 2) {
+            throw new IllegalArgumentException("a read-only overlay needs at least two lower directories: " + what);
+        }
+        if (lowers.size() > MAX_LOWERS) {
+            throw tooDeep(what, lowers.size());
+        }
+        if (api == Api.NEW) {
+            List<Mounts.Param> params = new ArrayList<>();
+            for (Path l : lowers) {
+                params.add(new Mounts.Param("lowerdir+", l.toString()));
+            }
+            for (String off : forcedOff()) {
+                params.add(new Mounts.Param(off, "off"));
+            }
+            Mounts.mountFsContext("overlay", params, target);
+            return;
+        }
+        StringBuilder sb = new StringBuilder("lowerdir=");
+        for (int i = 0; i < shortLowers.size(); i++) {
+            sb.append(i > 0 ? ":" : "").append(escape(shortLowers.get(i).toString()));
+        }
+        for (String off : forcedOff()) {
+            sb.append(',').append(off).append("=off");
+        }
+        String options = sb.toString();
+        if (options.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Mounts.MAX_LEGACY_OPTIONS) {
+            throw new FailedPreconditionException("cannot mount " + what + " with " + lowers.size()
+                    + " lower layers: mount(2) options need " + options.length() + " bytes, more than one page ("
+                    + Mounts.MAX_LEGACY_OPTIONS + "), and the new mount API with lowerdir+ (Linux 6.8+) is not in use");
+        }
+        Mounts.mount("overlay", target, "overlay", options);
+    }
+
     static FailedPreconditionException tooDeep(String what, int lowers) {
         return new FailedPreconditionException(what + " would stack " + lowers
                 + " lower layers; overlayfs allows at most " + MAX_LOWERS + " (layer depth " + (lowers + 1) + ")");

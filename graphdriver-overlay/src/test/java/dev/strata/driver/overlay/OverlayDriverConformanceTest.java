@@ -28,6 +28,11 @@ class OverlayDriverConformanceTest extends GraphDriverConformanceTest {
         return false;
     }
 
+    @Override
+    protected boolean viewsAreReadOnlyMounts() {
+        return true;
+    }
+
     /** Runs before the suite's own close: closes the driver, then detaches anything a failure left mounted. */
     @AfterEach
     void detachLeftovers() throws IOException {

@@ -48,6 +48,39 @@ public interface GraphDriver extends AutoCloseable {
 
     boolean exists(String id) throws IOException;
 
+    /**
+     * A read-only view of layer {@code id}'s full content that outlives this driver instance and this process: it
+     * is neither counted by {@link #get}/{@link #put} nor released by {@link #close} or by a later open, only by
+     * {@link #unmountView}. Idempotent: while the view is attached, every call returns the same path. The caller
+     * (the store) persists who holds it. A layer whose view is attached cannot be removed.
+     *
+     * <p>The default suits drivers that never mount: the view is the layer's own directory (not enforced
+     * read-only). A driver that mounts in {@link #get} must override all three view methods.
+     *
+     * @throws dev.strata.image.NotFoundException when {@code id} does not exist
+     */
+    default Path mountView(String id) throws IOException {
+        Path dir = get(id);
+        put(id);
+        return dir;
+    }
+
+    /** Detaches the view of {@link #mountView}; nothing happens when it is not attached. */
+    default void unmountView(String id) throws IOException {
+        if (!exists(id)) {
+            throw new dev.strata.image.NotFoundException("layer " + id + " does not exist");
+        }
+    }
+
+    /**
+     * Whether {@code id}'s view is attached now, by any process (false for a missing layer). The store asks this
+     * on open to drop records of views that went away (a reboot, an external umount) and to detach views no record
+     * owns. Default: the layer exists, as its directory is the view.
+     */
+    default boolean viewMounted(String id) throws IOException {
+        return exists(id);
+    }
+
     /** The parent of layer {@code id}, or null for a base layer. */
     String parent(String id) throws IOException;
 

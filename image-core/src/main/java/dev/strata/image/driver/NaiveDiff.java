@@ -137,6 +137,21 @@ public final class NaiveDiff implements DiffDriver {
     }
 
     @Override
+    public Path mountView(String id) throws IOException {
+        return driver.mountView(id);
+    }
+
+    @Override
+    public void unmountView(String id) throws IOException {
+        driver.unmountView(id);
+    }
+
+    @Override
+    public boolean viewMounted(String id) throws IOException {
+        return driver.viewMounted(id);
+    }
+
+    @Override
     public String parent(String id) throws IOException {
         return driver.parent(id);
     }

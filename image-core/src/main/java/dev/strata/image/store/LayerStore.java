@@ -41,11 +41,13 @@ public final class LayerStore {
     private final Path dir;
     private final DiffDriver driver;
     private final StoreLock lock;
+    private final MountTable mounts;
 
-    LayerStore(Path dir, DiffDriver driver, StoreLock lock) throws IOException {
+    LayerStore(Path dir, DiffDriver driver, StoreLock lock, MountTable mounts) throws IOException {
         this.dir = dir;
         this.driver = driver;
         this.lock = lock;
+        this.mounts = mounts;
         Files.createDirectories(dir);
     }
 
@@ -132,8 +134,8 @@ public final class LayerStore {
     }
 
     /**
-     * Drops one reference to {@code chainId}; a layer left with none and without children is removed, and so on
-     * down its parents. Returns the ChainIDs removed.
+     * Drops one reference to {@code chainId}; a layer left with none, without children and not mounted (see
+     * {@link Store#mount}) is removed, and so on down its parents. Returns the ChainIDs removed.
      */
     public List<Digest> release(Digest chainId) throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
@@ -151,11 +153,13 @@ public final class LayerStore {
     public List<Digest> prune() throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
             List<Digest> removed = new ArrayList<>();
+            Set<Digest> pinned = mounts.layers();
             boolean progress = true;
             while (progress) {
                 progress = false;
                 for (LayerRecord r : readAll()) {
-                    if (!r.incomplete() && r.references() == 0 && !hasChildren(r.chainId())) {
+                    if (!r.incomplete() && r.references() == 0 && !hasChildren(r.chainId())
+                            && !pinned.contains(r.chainId())) {
                         removed.addAll(removeUnreferenced(r.chainId()));
                         progress = true;
                     }
@@ -212,12 +216,21 @@ public final class LayerStore {
 
     // ---- plumbing (callers hold the lock) --------------------------------------------------------------------------
 
+    /** Removes {@code chainId} and then its parents while they have no references, children or mount. */
+    List<Digest> removeIfUnreferenced(Digest chainId) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            return removeUnreferenced(chainId);
+        }
+    }
+
     private List<Digest> removeUnreferenced(Digest chainId) throws IOException {
         List<Digest> removed = new ArrayList<>();
+        Set<Digest> pinned = mounts.layers();
         Digest current = chainId;
         while (current != null) {
             Optional<LayerRecord> r = read(current);
-            if (r.isEmpty() || r.get().incomplete() || r.get().references() > 0 || hasChildren(current)) {
+            if (r.isEmpty() || r.get().incomplete() || r.get().references() > 0 || hasChildren(current)
+                    || pinned.contains(current)) {
                 break;
             }
             discard(r.get());

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** JSON of the store's own files (layer records, images.json); Jackson stays out of the public types. */
+/** JSON of the store's own files (layer records, images.json, mounts.json); Jackson stays out of the public types. */
 final class RecordCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Records are tiny; a huge file is damage, not data. */
@@ -70,6 +70,32 @@ final class RecordCodec {
             return out;
         } catch (IOException | RuntimeException e) {
             throw new InvalidImageException("damaged image list " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] mounts(List<ImageMount> mounts) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        var arr = root.putArray("mounts");
+        for (ImageMount m : mounts) {
+            ObjectNode n = arr.addObject();
+            n.put("name", m.name());
+            n.put("layer", m.layer().toString());
+            n.put("path", m.path().toString());
+            n.put("count", m.count());
+        }
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    }
+
+    static List<ImageMount> mounts(byte[] bytes, Path from) {
+        try {
+            List<ImageMount> out = new ArrayList<>();
+            for (JsonNode n : JSON.readTree(bytes).path("mounts")) {
+                out.add(new ImageMount(text(n, "name", true), digest(n, "layer", true),
+                        Path.of(text(n, "path", true)), n.path("count").asInt()));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException("damaged mount list " + from + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.strata.image.store;
 
 import dev.strata.image.DigestMismatchException;
+import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.content.ContentStore;
@@ -20,6 +21,8 @@ import dev.strata.image.model.Manifests;
 import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.progress.ProgressListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,13 +30,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The store an embedder opens: blobs in an OCI image layout ({@code <root>/content}), layers by ChainID
  * ({@code <root>/layers}, backed by a graph driver in {@code <root>/<driver>}), and image names
  * ({@code <root>/images.json}). Opening it removes whatever a crashed writer left half done.
+ *
+ * <p>Images can be mounted read-only ({@link #mount}) for as long as needed, across processes: the mounts are
+ * recorded in {@code <root>/mounts.json} with a count, and the last {@link #unmount}, in whatever process, detaches
+ * the view. A mounted image cannot be removed and its layers are never collected.
  *
  * <pre>{@code
  * try (Store store = Store.open(root, StoreOptions.defaults())) {
@@ -43,14 +52,20 @@ import java.util.Optional;
  * }</pre>
  */
 public final class Store implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private final Path root;
+    private final StoreLock lock;
+    private final MountTable mounts;
     private final ContentStore content;
     private final DiffDriver driver;
     private final LayerStore layers;
     private final ImageStore images;
 
-    private Store(Path root, ContentStore content, DiffDriver driver, LayerStore layers, ImageStore images) {
+    private Store(Path root, StoreLock lock, MountTable mounts, ContentStore content, DiffDriver driver,
+                  LayerStore layers, ImageStore images) {
         this.root = root;
+        this.lock = lock;
+        this.mounts = mounts;
         this.content = content;
         this.driver = driver;
         this.layers = layers;
@@ -78,16 +93,53 @@ public final class Store implements AutoCloseable {
             try {
                 Path tmp = real.resolve("tmp");
                 Files.createDirectories(tmp);
-                LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock);
+                MountTable mounts = new MountTable(real.resolve("mounts.json"));
+                LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock, mounts);
+                reconcileMounts(mounts, layers, driver);
                 layers.cleanup();
                 for (Path p : listTemps(real)) { // an images.json write cut short
                     Files.deleteIfExists(p);
                 }
-                return new Store(real, content, driver, layers, new ImageStore(real.resolve("images.json"), lock));
+                return new Store(real, lock, mounts, content, driver, layers,
+                        new ImageStore(real.resolve("images.json"), lock));
             } catch (IOException | RuntimeException e) {
                 driver.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Makes {@code mounts.json} and the attached views agree (the caller holds the lock exclusively): a record whose
+     * view is gone (a reboot, an umount outside strata) or whose layer is gone is dropped, and a view no record owns
+     * (a crash between mounting and recording) is detached.
+     */
+    private static void reconcileMounts(MountTable mounts, LayerStore layers, DiffDriver driver) throws IOException {
+        List<ImageMount> kept = new ArrayList<>();
+        List<Digest> dropped = new ArrayList<>();
+        Set<String> owned = new HashSet<>();
+        List<ImageMount> all = mounts.read();
+        for (ImageMount m : all) {
+            Optional<LayerRecord> layer = layers.get(m.layer());
+            if (layer.isEmpty() || !driver.viewMounted(layer.get().driverId())) {
+                LOG.warn("forgetting the mount of {} at {}: {}", m.name(), m.path(), layer.isEmpty()
+                        ? "its layer " + m.layer() + " is gone" : "it is no longer mounted");
+                dropped.add(m.layer());
+            } else {
+                kept.add(m);
+                owned.add(layer.get().driverId());
+            }
+        }
+        if (kept.size() != all.size()) {
+            mounts.write(kept);
+        }
+        for (String id : driver.layers()) {
+            if (!owned.contains(id) && driver.viewMounted(id)) {
+                driver.unmountView(id); // a no-op where the view is the layer's directory
+            }
+        }
+        for (Digest d : dropped) {
+            layers.removeIfUnreferenced(d);
         }
     }
 
@@ -181,12 +233,132 @@ public final class Store implements AutoCloseable {
         return record;
     }
 
-    /** Forgets the name and releases its layers; blobs stay until {@link #gc}. */
+    /**
+     * Forgets the name and releases its layers; blobs stay until {@link #gc}.
+     *
+     * @throws FailedPreconditionException when the image is mounted ({@link #mount})
+     */
     public void removeImage(String name) throws IOException {
-        ImageRecord r = images.remove(name).orElseThrow(() -> new NotFoundException("no image named " + name
-                + " in " + root));
-        content.untag(name);
-        releaseLayers(r);
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            Optional<ImageMount> mounted = mounts.byName(mounts.read(), name);
+            if (mounted.isPresent()) {
+                throw new FailedPreconditionException("image " + name + " is mounted at " + mounted.get().path()
+                        + " (" + mounted.get().count() + " mount(s)); unmount it first");
+            }
+            ImageRecord r = images.remove(name).orElseThrow(() -> new NotFoundException("no image named " + name
+                    + " in " + root));
+            content.untag(name);
+            releaseLayers(r);
+        }
+    }
+
+    /**
+     * Mounts image {@code imageName} read-only and returns where: the view of its top layer (overlay: an overlay of
+     * the layer and its ancestors as lowers only; vfs: the layer's directory). The mount outlives this store and
+     * process; it is counted in {@code <root>/mounts.json}, so mounting twice needs two {@link #unmount}s, from
+     * any process. The image's layers stay while it is mounted.
+     *
+     * @throws NotFoundException           when there is no such image
+     * @throws FailedPreconditionException when it has no layers, or the name is still mounted as the image it named
+     *                                     before it was re-pointed
+     */
+    public Path mount(String imageName) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            Digest top = topLayer(imageName).orElseThrow(() -> new FailedPreconditionException("image " + imageName
+                    + " has no layers to mount"));
+            LayerRecord layer = layers.get(top).orElseThrow(() -> new NotFoundException("top layer " + top
+                    + " of image " + imageName + " is not stored in " + root));
+            List<ImageMount> all = mounts.read();
+            Optional<ImageMount> existing = mounts.byName(all, imageName);
+            if (existing.isPresent() && !existing.get().layer().equals(top)) {
+                throw new FailedPreconditionException("image name " + imageName + " is still mounted at "
+                        + existing.get().path() + " as layer " + existing.get().layer() + ", which it named before; "
+                        + "unmount that first");
+            }
+            boolean wasAttached = driver.viewMounted(layer.driverId());
+            Path path = driver.mountView(layer.driverId());
+            all.removeIf(m -> m.name().equals(imageName));
+            all.add(existing.map(m -> m.withCount(m.count() + 1))
+                    .orElseGet(() -> new ImageMount(imageName, top, path, 1)));
+            try {
+                mounts.write(all);
+            } catch (IOException | RuntimeException e) {
+                if (!wasAttached) {
+                    try {
+                        driver.unmountView(layer.driverId());
+                    } catch (IOException | RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
+            }
+            return path;
+        }
+    }
+
+    /**
+     * Releases one {@link #mount} of the image named, or mounted at the path, {@code nameOrPath}; the last release
+     * detaches the view (unless another name shows the same layer). Returns how many mounts of it remain.
+     *
+     * @throws NotFoundException           when nothing is mounted by that name or at that path
+     * @throws FailedPreconditionException when the path is the mount of several names (name one)
+     */
+    public int unmount(String nameOrPath) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            List<ImageMount> all = mounts.read();
+            ImageMount m = mounts.byName(all, nameOrPath).orElse(null);
+            if (m == null) {
+                Set<Path> candidates = pathForms(nameOrPath);
+                List<ImageMount> at = all.stream().filter(x -> candidates.contains(x.path())).toList();
+                if (at.size() > 1) {
+                    throw new FailedPreconditionException(nameOrPath + " is the mount of several images: "
+                            + at.stream().map(ImageMount::name).toList() + "; name the one to unmount");
+                }
+                if (at.isEmpty()) {
+                    throw new NotFoundException("no image is mounted as " + nameOrPath + " in " + root
+                            + (all.isEmpty() ? "; nothing is mounted"
+                            : "; mounted: " + all.stream().map(ImageMount::name).toList()));
+                }
+                m = at.get(0);
+            }
+            ImageMount found = m;
+            all.removeIf(x -> x.name().equals(found.name()));
+            if (found.count() > 1) {
+                all.add(found.withCount(found.count() - 1));
+                mounts.write(all);
+                return found.count() - 1;
+            }
+            mounts.write(all); // record first: a crash before the detach leaves a view that the next open detaches
+            if (all.stream().noneMatch(x -> x.layer().equals(found.layer()))) {
+                Optional<LayerRecord> layer = layers.get(found.layer());
+                if (layer.isPresent()) {
+                    driver.unmountView(layer.get().driverId());
+                }
+            }
+            layers.removeIfUnreferenced(found.layer());
+            return 0;
+        }
+    }
+
+    /** The images mounted now, sorted by name. */
+    public List<ImageMount> mounts() throws IOException {
+        try (StoreLock.Held ignored = lock.shared()) {
+            return mounts.read();
+        }
+    }
+
+    private static Set<Path> pathForms(String s) {
+        Set<Path> out = new HashSet<>();
+        try {
+            Path p = Path.of(s).toAbsolutePath().normalize();
+            out.add(p);
+            if (Files.exists(p)) {
+                out.add(p.toRealPath());
+            }
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            // not a path: only the name could have matched
+        }
+        return out;
     }
 
     /** The ChainID of the image's top layer (what {@link LayerStore#mount} takes), or empty for no layers. */
@@ -291,7 +463,7 @@ public final class Store implements AutoCloseable {
         return addImage(asName, manifestDigest);
     }
 
-    /** Removes layers no image references, then blobs no name reaches. */
+    /** Removes layers no image references and no mount needs, then blobs no name reaches. */
     public StoreGcResult gc() throws IOException {
         List<Digest> removed = layers.prune();
         return new StoreGcResult(removed, content.gc());

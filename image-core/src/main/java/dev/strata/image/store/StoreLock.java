@@ -39,8 +39,14 @@ final class StoreLock {
         void close() throws IOException;
     }
 
-    /** Blocks until no writer holds the store, in any process. */
+    /** Blocks until no writer holds the store, in any process; inside {@link #exclusive} of this thread it is free. */
     Held shared() throws IOException {
+        if (local.isWriteLockedByCurrentThread()) {
+            // a writer reading: its exclusive file lock already covers it, and a second (shared) file lock on the
+            // same channel would overlap it
+            local.readLock().lock();
+            return () -> local.readLock().unlock();
+        }
         local.readLock().lock();
         try {
             synchronized (this) {

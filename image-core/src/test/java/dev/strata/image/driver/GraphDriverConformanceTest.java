@@ -112,6 +112,14 @@ public abstract class GraphDriverConformanceTest {
         return true;
     }
 
+    /**
+     * True for a driver whose {@link GraphDriver#mountView} is a real, read-only mount (overlay); false for one whose
+     * view is the layer directory itself (vfs), which is neither read-only nor a mount.
+     */
+    protected boolean viewsAreReadOnlyMounts() {
+        return false;
+    }
+
     /** The {@code size=... sha256=...} part of a {@link RootedSnapshot} line. */
     private static String contentOf(String snapshotLine) {
         int i = snapshotLine.indexOf(" size=");
@@ -361,6 +369,25 @@ public abstract class GraphDriverConformanceTest {
     }
 
     @Test
+    void layersSeesWhatAnotherInstanceCreatesAndRemoves() throws IOException {
+        driver.create("a", null);
+        assertThat(driver.layers()).containsExactly("a");
+        try (GraphDriver other = provider().open(driver.home(), Map.of())) { // like another process
+            other.create("b", "a");
+            assertThat(driver.layers()).containsExactly("a", "b");
+            other.remove("b");
+            assertThat(driver.layers()).containsExactly("a");
+            other.create("c", null);
+            other.create("d", null);
+            assertThat(driver.layers()).containsExactly("a", "c", "d");
+            other.remove("c");
+        }
+        assertThat(driver.layers()).containsExactly("a", "d");
+        driver.remove("d");
+        assertThat(driver.layers()).containsExactly("a");
+    }
+
+    @Test
     void getTwicePutOnceStaysMounted() throws IOException {
         layer("base", null, new TarBuilder().file("f", "content"));
         layer("child", "base", new TarBuilder().file("g", "more"));
@@ -407,6 +434,75 @@ public abstract class GraphDriverConformanceTest {
             assertThat(Files.readString(dir.resolve("f"))).isEqualTo("x");
             reopened.put("child");
         }
+    }
+
+    @Test
+    void viewShowsTheWholeLayerAndOutlivesTheDriver() throws IOException {
+        layer("base", null, new TarBuilder().file("a", "base a").file("gone", "g").entry("s").mode(04755).data("s")
+                .add());
+        layer("child", "base", new TarBuilder().file("a", "child a").file(".wh.gone", ""));
+        Path view = driver.mountView("child");
+        Path baseView = driver.mountView("base");
+        try {
+            assertThat(driver.mountView("child")).as("idempotent").isEqualTo(view);
+            assertThat(Files.readString(view.resolve("a"))).isEqualTo("child a");
+            assertThat(view.resolve("gone")).doesNotExist();
+            assertThat(mode(view.resolve("s"))).isEqualTo(04755);
+            assertThat(Files.readString(baseView.resolve("gone"))).isEqualTo("g");
+            assertThat(driver.viewMounted("child")).isTrue();
+            if (viewsAreReadOnlyMounts()) {
+                assertThat(mountsUnder(driver.home())).contains(view, baseView);
+                assertThatThrownBy(() -> Files.writeString(view.resolve("new"), "x")).isInstanceOf(IOException.class);
+            }
+            driver.close();
+            closed = true;
+            assertThat(Files.readString(view.resolve("a"))).as("after close").isEqualTo("child a");
+            try (GraphDriver reopened = provider().open(driver.home(), Map.of())) {
+                assertThat(reopened.viewMounted("child")).as("after reopen").isTrue();
+                assertThat(reopened.mountView("child")).isEqualTo(view);
+                assertThat(Files.readString(view.resolve("a"))).isEqualTo("child a");
+                reopened.unmountView("child");
+                reopened.unmountView("child"); // nothing attached: no-op
+                reopened.unmountView("base");
+                assertThat(mountsUnder(reopened.home())).isEmpty();
+                if (viewsAreReadOnlyMounts()) {
+                    assertThat(reopened.viewMounted("child")).isFalse();
+                }
+                assertThatThrownBy(() -> reopened.mountView("missing")).isInstanceOf(NotFoundException.class);
+            }
+        } finally {
+            if (!closed) {
+                driver.unmountView("child");
+                driver.unmountView("base");
+            }
+        }
+    }
+
+    @Test
+    void viewOf128LayerChainIsReadableAndNotCountedByGetPut() throws IOException {
+        String parent = null;
+        for (int i = 0; i < 128; i++) {
+            String id = "l" + i;
+            layer(id, parent, new TarBuilder().file("f" + i, "layer " + i).file("top", Integer.toString(i)));
+            parent = id;
+        }
+        Path view = driver.mountView("l127");
+        try {
+            assertThat(Files.readString(view.resolve("top"))).isEqualTo("127");
+            assertThat(Files.readString(view.resolve("f0"))).isEqualTo("layer 0");
+            Path rw = driver.get("l127");
+            driver.put("l127");
+            assertThat(Files.readString(view.resolve("f64"))).as("a get/put pair leaves the view").isEqualTo("layer 64");
+            assertThat(rw).isNotNull();
+            if (viewsAreReadOnlyMounts()) {
+                assertThatThrownBy(() -> driver.remove("l127")).isInstanceOf(FailedPreconditionException.class)
+                        .hasMessageContaining(view.toString());
+            }
+        } finally {
+            driver.unmountView("l127");
+        }
+        driver.remove("l127");
+        assertThat(mountsUnder(driver.home())).isEmpty();
     }
 
     @Test

@@ -1,0 +1,47 @@
+package dev.strata.cli;
+
+import dev.strata.image.store.Store;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code image-tool umount IMAGE|PATH}: releases one {@code mount}; the last release detaches the view. */
+@Command(name = "umount", aliases = "unmount", mixinStandardHelpOptions = true,
+        description = "Release one mount of IMAGE (by name, or by the path 'mount' printed). The view is detached "
+                + "when its last mount is released, whichever process made them.",
+        footer = {"", "Examples:", "  image-tool --root /srv/strata umount docker.io/library/alpine:3.20",
+                "  image-tool --root /srv/strata umount /srv/strata/overlay/layers/<id>/view", "", ExitCodes.HELP})
+final class UmountCommand implements Callable<Integer> {
+    @ParentCommand
+    ImageTool tool;
+
+    @Parameters(index = "0", paramLabel = "IMAGE|PATH")
+    String target;
+
+    @Option(names = "--json", description = "Print {\"name\", \"remaining\"} as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        int remaining;
+        try (Store s = tool.openStore()) {
+            remaining = s.unmount(target);
+        }
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("name", target);
+            out.put("remaining", remaining);
+            Output.printJson(out);
+        } else {
+            System.err.println(remaining == 0 ? "image-tool: unmounted " + target
+                    : "image-tool: released one mount of " + target + "; still mounted (" + remaining + " left)");
+        }
+        return ExitCodes.OK;
+    }
+}
