@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * Copies a directory tree exactly: content, type, owner, mode (setuid, setgid and sticky included), times to the
@@ -64,9 +65,25 @@ public final class TreeCopier {
     private static final int XATTR_MAX = 65536;
     private static final int FALLBACK_BUFFER = 256 * 1024;
 
-    private boolean tryReflink = true;
-    private boolean tryCopyFileRange = true;
-    private Method lastMethod;
+    /** Files handed to the content thread at a time: one queue operation per batch, not per file. */
+    private static final int BATCH = 64;
+    /** Batches in flight: bounds the fds held open for the content thread (two per file). */
+    private static final int BATCHES_QUEUED = 4;
+
+    private final boolean contentThread;
+    private volatile boolean tryReflink = true;
+    private volatile boolean tryCopyFileRange = true;
+    private volatile Method lastMethod;
+
+    /** A copier that copies file content on a second thread when the machine has more than one CPU. */
+    public TreeCopier() {
+        this(Runtime.getRuntime().availableProcessors() > 1);
+    }
+
+    /** {@code contentThread}: copy file content and file metadata on a second thread beside the walk. */
+    TreeCopier(boolean contentThread) {
+        this.contentThread = contentThread;
+    }
 
     /** The method used for the last non-empty regular file, or null if none was copied yet. */
     public Method lastMethod() {
@@ -185,187 +202,199 @@ public final class TreeCopier {
     private record Linked(Frame dir, byte[] name) {
     }
 
-    private final class Run {
-        final RootedFs dst;
+    /** A regular file whose copy was created: its content and metadata are still to be copied. */
+    private record Job(int in, int out, Meta meta, Frame dir, byte[] name) {
+    }
+
+    /**
+     * The second thread: the walk creates every name (so directory times, hard links and the order of directory
+     * metadata stay the walk's business) and hands over each new file with both fds open; this thread copies its
+     * content, owner, xattrs, mode and times and closes both fds. Neither the content nor the metadata of a file
+     * changes anything in its directory, so the walk may finish the directory meanwhile. The first failure stops
+     * the copying (later files are only closed) and is thrown to the walk at its next hand-over or at the end.
+     */
+    private final class ContentThread {
+        final Io io;
+        final ArrayBlockingQueue<Job[]> queue = new ArrayBlockingQueue<>(BATCHES_QUEUED);
+        final Thread thread;
+        Job[] batch = new Job[BATCH];
+        int n;
+        boolean done;
+        volatile Throwable failure;
+        volatile boolean aborted;
+
+        ContentThread(Io io) {
+            this.io = io;
+            this.thread = new Thread(this::run, "strata-tree-copy");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void add(Job job) throws IOException {
+            batch[n++] = job;
+            if (n == BATCH) {
+                flush();
+            }
+        }
+
+        /** Waits until every file handed over is copied; throws the first failure. */
+        void finish() throws IOException {
+            if (n > 0) {
+                flush();
+            }
+            put(new Job[0]);
+            joinUninterruptibly();
+            done = true;
+            throwFailure();
+        }
+
+        /** After a failure of the walk: stops the thread and closes the fds of every file not copied. */
+        void abort() {
+            if (done) {
+                return;
+            }
+            done = true;
+            aborted = true;
+            thread.interrupt();
+            joinUninterruptibly();
+            List<Job[]> left = new ArrayList<>();
+            queue.drainTo(left);
+            left.add(batch);
+            for (Job[] b : left) {
+                close(b);
+            }
+        }
+
+        private void flush() throws IOException {
+            throwFailure();
+            Job[] full = batch;
+            batch = new Job[BATCH];
+            n = 0;
+            put(full);
+        }
+
+        private void put(Job[] b) throws IOException {
+            try {
+                queue.put(b);
+            } catch (InterruptedException e) {
+                close(b);
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("tree copy interrupted");
+            }
+        }
+
+        private void run() {
+            while (true) {
+                Job[] b;
+                try {
+                    b = queue.take();
+                } catch (InterruptedException e) {
+                    return; // aborted: the walk closes what is left
+                }
+                if (b.length == 0) {
+                    return;
+                }
+                for (Job j : b) {
+                    if (j == null) {
+                        break;
+                    }
+                    if (failure != null || aborted) {
+                        Native.closeQuietly(j.in());
+                        Native.closeQuietly(j.out());
+                        continue;
+                    }
+                    try {
+                        io.copyFile(j.in(), j.out(), j.meta(), j.dir(), j.name());
+                    } catch (Throwable t) {
+                        failure = t;
+                    } finally {
+                        Native.closeQuietly(j.in());
+                    }
+                }
+            }
+        }
+
+        private void throwFailure() throws IOException {
+            Throwable t = failure;
+            if (t instanceof IOException e) {
+                throw e;
+            } else if (t instanceof RuntimeException e) {
+                throw e;
+            } else if (t instanceof Error e) {
+                throw e;
+            }
+        }
+
+        private void joinUninterruptibly() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static void close(Job[] b) {
+            for (Job j : b) {
+                if (j != null) {
+                    Native.closeQuietly(j.in());
+                    Native.closeQuietly(j.out());
+                }
+            }
+        }
+    }
+
+
+    /**
+     * Copies content and metadata of files between open fds, with its own buffers: the walk has one, and the
+     * content thread (when there is one) has another.
+     */
+    private final class Io {
         final LinuxLibc libc = Native.libc();
-        final boolean root = libc.geteuid() == 0;
-        final int euid = libc.geteuid();
-        final int egid = libc.getegid();
-        final ByteBuffer statx = direct(256);
-        final ByteBuffer dirents = direct(64 * 1024);
+        final boolean chownAlways;
+        final int euid;
+        final int egid;
         final ByteBuffer xattrList = direct(XATTR_MAX);
         final ByteBuffer xattrValue = direct(XATTR_MAX);
         final ByteBuffer times = direct(32);
-        final Meta fileMeta = new Meta();
-        final Map<LinkKey, Linked> linked = new HashMap<>();
-        final List<Frame> stack = new ArrayList<>();
-        /** Whether new entries may get a group other than ours (the target root is setgid): then always chown. */
-        boolean setgidTarget;
         ByteBuffer buffer;
 
-        Run(RootedFs dst) {
-            this.dst = dst;
+        Io(boolean chownAlways, int euid, int egid) {
+            this.chownAlways = chownAlways;
+            this.euid = euid;
+            this.egid = egid;
         }
 
-        void copyAll(int srcRoot, int dstRoot) throws IOException {
-            Frame top = new Frame(null, new byte[0]);
-            top.srcFd = libc.openat(srcRoot, Native.DOT, DIR_OPEN, 0);
-            if (top.srcFd < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open source", ".");
-            }
-            stack.add(top);
-            top.dstFd = libc.openat(dstRoot, Native.DOT, DIR_OPEN, 0);
-            if (top.dstFd < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open target", ".");
-            }
-            statFd(top.srcFd, top.meta, null, top.name);
-            if (top.meta.type() != Native.S_IFDIR) {
-                throw new IOException("tree copy source is not a directory");
-            }
-            Meta target = new Meta();
-            statFd(top.dstFd, target, null, top.name);
-            setgidTarget = (target.mode & 02000) != 0;
-            readNames(top);
-            while (!stack.isEmpty()) {
-                Frame f = stack.get(stack.size() - 1);
-                reopen(f);
-                if (f.next < f.count) {
-                    int i = f.next++;
-                    byte[] name = f.names[i];
-                    f.names[i] = null;
-                    copyEntry(f, name, f.types[i]);
-                } else {
-                    finish(f.srcFd, f.dstFd, f.meta, f.parent, f.name);
-                    f.closeFds();
-                    f.names = null;
-                    f.types = null;
-                    stack.remove(stack.size() - 1);
-                }
-            }
+        /** Whether the copy, created by us, must be chowned to get the source's owner. */
+        boolean needsChown(Meta m) {
+            return chownAlways || m.uid != euid || m.gid != egid;
         }
 
-        void closeAll() {
-            for (Frame f : stack) {
-                f.closeFds();
-            }
-            stack.clear();
-        }
-
-        private void copyEntry(Frame dir, byte[] name, int dtype) throws IOException {
-            if (dtype == DT_UNKNOWN) {
-                statx(dir, name);
-                dtype = switch (Short.toUnsignedInt(statx.getShort(28)) & Native.S_IFMT) {
-                    case Native.S_IFDIR -> DT_DIR;
-                    case Native.S_IFREG -> DT_REG;
-                    case Native.S_IFLNK -> DT_LNK;
-                    case Native.S_IFCHR -> DT_CHR;
-                    case Native.S_IFBLK -> DT_BLK;
-                    case Native.S_IFIFO -> DT_FIFO;
-                    default -> DT_SOCK;
-                };
-            }
-            switch (dtype) {
-                case DT_DIR -> enterDir(dir, name);
-                case DT_REG -> copyFile(dir, name);
-                case DT_LNK, DT_CHR, DT_BLK, DT_FIFO -> copySpecial(dir, name);
-                default -> { } // sockets: a layer cannot carry them
-            }
-        }
-
-        private void enterDir(Frame dir, byte[] name) throws IOException {
-            Frame child = new Frame(dir, name);
-            child.srcFd = libc.openat(dir.srcFd, name, DIR_OPEN, 0);
-            if (child.srcFd < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open directory", display(dir, name));
-            }
-            stack.add(child); // from here on closeAll() releases its fds
-            statFd(child.srcFd, child.meta, dir, name);
-            if (libc.mkdirat(dir.dstFd, name, 0700) != 0) {
-                throw Errno.exception(Native.errno(), "tree copy: mkdir", display(dir, name));
-            }
-            child.dstFd = libc.openat(dir.dstFd, name, DIR_OPEN, 0);
-            if (child.dstFd < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open new directory", display(dir, name));
-            }
-            readNames(child);
-            trimOpen();
-        }
-
-        private void copyFile(Frame dir, byte[] name) throws IOException {
-            int in = libc.openat(dir.srcFd, name, FILE_OPEN, 0);
-            if (in < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open", display(dir, name));
-            }
+        /** Content and metadata of the new, empty {@code out} from {@code in}; closes {@code out}, not {@code in}. */
+        void copyFile(int in, int out, Meta m, Frame dir, byte[] name) throws IOException {
             try {
-                Meta m = fileMeta;
-                statFd(in, m, dir, name);
-                if (m.type() != Native.S_IFREG) { // swapped since getdents: not what we listed
-                    throw Errno.exception(Errno.EINVAL, "tree copy (not a regular file)", display(dir, name));
-                }
-                if (m.nlink > 1 && linkToFirst(dir, name, m)) {
-                    return;
-                }
-                int out = libc.openat(dir.dstFd, name, FILE_CREATE, 0600);
-                if (out < 0) {
-                    throw Errno.exception(Native.errno(), "tree copy: create", display(dir, name));
-                }
-                try {
-                    copyContent(in, out, m, dir, name);
-                    finish(in, out, m, dir, name);
-                } catch (IOException | RuntimeException e) {
-                    Native.closeQuietly(out);
-                    throw e;
-                }
-                if (libc.close(out) != 0 && Native.errno() != Errno.EINTR) {
-                    throw Errno.exception(Native.errno(), "tree copy: close", display(dir, name));
-                }
-            } finally {
-                Native.closeQuietly(in);
+                copyContent(in, out, m, dir, name);
+                finish(in, out, m, dir, name);
+            } catch (IOException | RuntimeException e) {
+                Native.closeQuietly(out);
+                throw e;
             }
-        }
-
-        /** Symlinks, devices and FIFOs: never opened, so everything is done by name relative to the dir fds. */
-        private void copySpecial(Frame dir, byte[] name) throws IOException {
-            Meta m = fileMeta;
-            statx(dir, name);
-            m.read(statx);
-            if (m.nlink > 1 && linkToFirst(dir, name, m)) {
-                return;
-            }
-            int type = m.type();
-            if (type == Native.S_IFLNK) {
-                byte[] target = readlink(dir.srcFd, name, m.size, dir);
-                if (libc.symlinkat(target, dir.dstFd, name) != 0) {
-                    throw Errno.exception(Native.errno(), "tree copy: symlink", display(dir, name));
-                }
-            } else if (type == Native.S_IFCHR || type == Native.S_IFBLK || type == Native.S_IFIFO) {
-                if (libc.mknodat(dir.dstFd, name, type | 0600, type == Native.S_IFIFO ? 0 : m.rdev) != 0) {
-                    throw Errno.exception(Native.errno(), "tree copy: mknod", display(dir, name));
-                }
-            } else if (type == Native.S_IFSOCK) {
-                return;
-            } else {
-                throw Errno.exception(Errno.EINVAL, "tree copy (changed type while copying)", display(dir, name));
-            }
-            if ((root || setgidTarget || m.uid != euid || m.gid != egid)
-                    && libc.fchownat(dir.dstFd, name, m.uid, m.gid, Native.AT_SYMLINK_NOFOLLOW) != 0) {
-                throw Errno.exception(Native.errno(), "tree copy: chown", display(dir, name));
-            }
-            copyXattrsByName(dir, name);
-            if (type != Native.S_IFLNK) {
-                dst.chmodAt(dir.dstFd, name, m.perms(), display(dir, name));
-            }
-            putTimes(m);
-            if (libc.utimensat(dir.dstFd, name, times, Native.AT_SYMLINK_NOFOLLOW) != 0) {
-                throw Errno.exception(Native.errno(), "tree copy: set times", display(dir, name));
+            if (libc.close(out) != 0 && Native.errno() != Errno.EINTR) {
+                throw Errno.exception(Native.errno(), "tree copy: close", display(dir, name));
             }
         }
 
         /** Owner, xattrs, mode, times of the open copy {@code out} from the open source {@code in}. */
-        private void finish(int in, int out, Meta m, Frame dir, byte[] name) throws IOException {
+        void finish(int in, int out, Meta m, Frame dir, byte[] name) throws IOException {
             // Our own new files are already ours: chown only when it changes something (always as root, where a
             // file system may map owners, and when a setgid target could have given them another group).
-            if ((root || setgidTarget || m.uid != euid || m.gid != egid) && libc.fchown(out, m.uid, m.gid) != 0) {
+            if (needsChown(m) && libc.fchown(out, m.uid, m.gid) != 0) {
                 throw Errno.exception(Native.errno(), "tree copy: chown", display(dir, name));
             }
             copyXattrs(in, out, dir, name);
@@ -378,58 +407,8 @@ public final class TreeCopier {
             }
         }
 
-        private void putTimes(Meta m) {
+        void putTimes(Meta m) {
             times.putLong(0, m.atimeSec).putLong(8, m.atimeNsec).putLong(16, m.mtimeSec).putLong(24, m.mtimeNsec);
-        }
-
-        /** If an earlier link of the same source inode was copied, links {@code name} to that copy. */
-        private boolean linkToFirst(Frame dir, byte[] name, Meta m) throws IOException {
-            LinkKey key = new LinkKey(m.dev, m.ino);
-            Linked first = linked.get(key);
-            if (first == null) {
-                linked.put(key, new Linked(dir, name));
-                return false;
-            }
-            int firstDir = first.dir().dstFd;
-            boolean opened = firstDir < 0;
-            if (opened) {
-                firstDir = openTargetDir(first.dir(), display(dir, name));
-            }
-            try {
-                if (libc.linkat(firstDir, first.name(), dir.dstFd, name, 0) != 0) {
-                    throw Errno.exception(Native.errno(), "tree copy: hard link to "
-                            + display(first.dir(), first.name()), display(dir, name));
-                }
-            } finally {
-                if (opened) {
-                    Native.closeQuietly(firstDir);
-                }
-            }
-            return true;
-        }
-
-        /** An O_PATH fd of the copy of {@code dir}, walked down from the target root without following anything. */
-        private int openTargetDir(Frame dir, String display) throws IOException {
-            List<Frame> chain = new ArrayList<>();
-            for (Frame f = dir; f.parent != null; f = f.parent) {
-                chain.add(f);
-            }
-            int fd = libc.openat(stack.get(0).dstFd, Native.DOT, Native.O_PATH | Native.O_DIRECTORY
-                    | Native.O_CLOEXEC, 0);
-            for (int i = chain.size() - 1; i >= 0 && fd >= 0; i--) {
-                int next = libc.openat(fd, chain.get(i).name, Native.O_PATH | Native.O_DIRECTORY
-                        | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
-                int errno = Native.errno();
-                Native.closeQuietly(fd);
-                fd = next;
-                if (fd < 0) {
-                    throw Errno.exception(errno, "tree copy: open for hard link", display);
-                }
-            }
-            if (fd < 0) {
-                throw Errno.exception(Native.errno(), "tree copy: open for hard link", display);
-            }
-            return fd;
         }
 
         private void copyContent(int in, int out, Meta m, Frame dir, byte[] name) throws IOException {
@@ -583,7 +562,7 @@ public final class TreeCopier {
         }
 
         /** Xattrs of a symlink or device node, reached through {@code /proc/self/fd/<dirfd>/<name>}. */
-        private void copyXattrsByName(Frame dir, byte[] name) throws IOException {
+        void copyXattrsByName(Frame dir, byte[] name) throws IOException {
             byte[] from = RootedFs.procPath(dir.srcFd, name);
             long size = libc.llistxattr(from, null, 0);
             if (size == 0) {
@@ -631,6 +610,240 @@ public final class TreeCopier {
                 }
             }
             return keys;
+        }
+
+    }
+
+    private final class Run {
+        final RootedFs dst;
+        final LinuxLibc libc = Native.libc();
+        final boolean root = libc.geteuid() == 0;
+        final int euid = libc.geteuid();
+        final int egid = libc.getegid();
+        final ByteBuffer statx = direct(256);
+        final ByteBuffer dirents = direct(64 * 1024);
+        final Map<LinkKey, Linked> linked = new HashMap<>();
+        final List<Frame> stack = new ArrayList<>();
+        /** The walk's own content and metadata calls. */
+        Io io;
+        /** Copies file content and metadata beside the walk, or null to do it in the walk. */
+        ContentThread content;
+        Meta fileMeta = new Meta();
+
+        Run(RootedFs dst) {
+            this.dst = dst;
+        }
+
+        void copyAll(int srcRoot, int dstRoot) throws IOException {
+            Frame top = new Frame(null, new byte[0]);
+            top.srcFd = libc.openat(srcRoot, Native.DOT, DIR_OPEN, 0);
+            if (top.srcFd < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open source", ".");
+            }
+            stack.add(top);
+            top.dstFd = libc.openat(dstRoot, Native.DOT, DIR_OPEN, 0);
+            if (top.dstFd < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open target", ".");
+            }
+            statFd(top.srcFd, top.meta, null, top.name);
+            if (top.meta.type() != Native.S_IFDIR) {
+                throw new IOException("tree copy source is not a directory");
+            }
+            Meta target = new Meta();
+            statFd(top.dstFd, target, null, top.name);
+            // As root chown always: a file system may map owners. Otherwise only where the owner differs from
+            // ours, unless a setgid target root could have given new entries another group.
+            boolean chownAlways = root || (target.mode & 02000) != 0;
+            io = new Io(chownAlways, euid, egid);
+            if (contentThread) {
+                content = new ContentThread(new Io(chownAlways, euid, egid));
+            }
+            readNames(top);
+            while (!stack.isEmpty()) {
+                Frame f = stack.get(stack.size() - 1);
+                reopen(f);
+                if (f.next < f.count) {
+                    int i = f.next++;
+                    byte[] name = f.names[i];
+                    f.names[i] = null;
+                    copyEntry(f, name, f.types[i]);
+                } else {
+                    io.finish(f.srcFd, f.dstFd, f.meta, f.parent, f.name);
+                    f.closeFds();
+                    f.names = null;
+                    f.types = null;
+                    stack.remove(stack.size() - 1);
+                }
+            }
+            if (content != null) {
+                content.finish();
+            }
+        }
+
+        void closeAll() {
+            if (content != null) {
+                content.abort();
+            }
+            for (Frame f : stack) {
+                f.closeFds();
+            }
+            stack.clear();
+        }
+
+        private void copyEntry(Frame dir, byte[] name, int dtype) throws IOException {
+            if (dtype == DT_UNKNOWN) {
+                statx(dir, name);
+                dtype = switch (Short.toUnsignedInt(statx.getShort(28)) & Native.S_IFMT) {
+                    case Native.S_IFDIR -> DT_DIR;
+                    case Native.S_IFREG -> DT_REG;
+                    case Native.S_IFLNK -> DT_LNK;
+                    case Native.S_IFCHR -> DT_CHR;
+                    case Native.S_IFBLK -> DT_BLK;
+                    case Native.S_IFIFO -> DT_FIFO;
+                    default -> DT_SOCK;
+                };
+            }
+            switch (dtype) {
+                case DT_DIR -> enterDir(dir, name);
+                case DT_REG -> copyFile(dir, name);
+                case DT_LNK, DT_CHR, DT_BLK, DT_FIFO -> copySpecial(dir, name);
+                default -> { } // sockets: a layer cannot carry them
+            }
+        }
+
+        private void enterDir(Frame dir, byte[] name) throws IOException {
+            Frame child = new Frame(dir, name);
+            child.srcFd = libc.openat(dir.srcFd, name, DIR_OPEN, 0);
+            if (child.srcFd < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open directory", display(dir, name));
+            }
+            stack.add(child); // from here on closeAll() releases its fds
+            statFd(child.srcFd, child.meta, dir, name);
+            if (libc.mkdirat(dir.dstFd, name, 0700) != 0) {
+                throw Errno.exception(Native.errno(), "tree copy: mkdir", display(dir, name));
+            }
+            child.dstFd = libc.openat(dir.dstFd, name, DIR_OPEN, 0);
+            if (child.dstFd < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open new directory", display(dir, name));
+            }
+            readNames(child);
+            trimOpen();
+        }
+
+        private void copyFile(Frame dir, byte[] name) throws IOException {
+            int in = libc.openat(dir.srcFd, name, FILE_OPEN, 0);
+            if (in < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open", display(dir, name));
+            }
+            try {
+                Meta m = fileMeta;
+                statFd(in, m, dir, name);
+                if (m.type() != Native.S_IFREG) { // swapped since getdents: not what we listed
+                    throw Errno.exception(Errno.EINVAL, "tree copy (not a regular file)", display(dir, name));
+                }
+                if (m.nlink > 1 && linkToFirst(dir, name, m)) {
+                    return;
+                }
+                int out = libc.openat(dir.dstFd, name, FILE_CREATE, 0600);
+                if (out < 0) {
+                    throw Errno.exception(Native.errno(), "tree copy: create", display(dir, name));
+                }
+                if (content != null) {
+                    content.add(new Job(in, out, m, dir, name)); // it closes both from now on
+                    in = -1;
+                    fileMeta = new Meta();
+                    return;
+                }
+                io.copyFile(in, out, m, dir, name);
+            } finally {
+                Native.closeQuietly(in);
+            }
+        }
+
+        /** Symlinks, devices and FIFOs: never opened, so everything is done by name relative to the dir fds. */
+        private void copySpecial(Frame dir, byte[] name) throws IOException {
+            Meta m = fileMeta;
+            statx(dir, name);
+            m.read(statx);
+            if (m.nlink > 1 && linkToFirst(dir, name, m)) {
+                return;
+            }
+            int type = m.type();
+            if (type == Native.S_IFLNK) {
+                byte[] target = readlink(dir.srcFd, name, m.size, dir);
+                if (libc.symlinkat(target, dir.dstFd, name) != 0) {
+                    throw Errno.exception(Native.errno(), "tree copy: symlink", display(dir, name));
+                }
+            } else if (type == Native.S_IFCHR || type == Native.S_IFBLK || type == Native.S_IFIFO) {
+                if (libc.mknodat(dir.dstFd, name, type | 0600, type == Native.S_IFIFO ? 0 : m.rdev) != 0) {
+                    throw Errno.exception(Native.errno(), "tree copy: mknod", display(dir, name));
+                }
+            } else if (type == Native.S_IFSOCK) {
+                return;
+            } else {
+                throw Errno.exception(Errno.EINVAL, "tree copy (changed type while copying)", display(dir, name));
+            }
+            if (io.needsChown(m) && libc.fchownat(dir.dstFd, name, m.uid, m.gid, Native.AT_SYMLINK_NOFOLLOW) != 0) {
+                throw Errno.exception(Native.errno(), "tree copy: chown", display(dir, name));
+            }
+            io.copyXattrsByName(dir, name);
+            if (type != Native.S_IFLNK) {
+                dst.chmodAt(dir.dstFd, name, m.perms(), display(dir, name));
+            }
+            io.putTimes(m);
+            if (libc.utimensat(dir.dstFd, name, io.times, Native.AT_SYMLINK_NOFOLLOW) != 0) {
+                throw Errno.exception(Native.errno(), "tree copy: set times", display(dir, name));
+            }
+        }
+
+        /** If an earlier link of the same source inode was copied, links {@code name} to that copy. */
+        private boolean linkToFirst(Frame dir, byte[] name, Meta m) throws IOException {
+            LinkKey key = new LinkKey(m.dev, m.ino);
+            Linked first = linked.get(key);
+            if (first == null) {
+                linked.put(key, new Linked(dir, name));
+                return false;
+            }
+            int firstDir = first.dir().dstFd;
+            boolean opened = firstDir < 0;
+            if (opened) {
+                firstDir = openTargetDir(first.dir(), display(dir, name));
+            }
+            try {
+                if (libc.linkat(firstDir, first.name(), dir.dstFd, name, 0) != 0) {
+                    throw Errno.exception(Native.errno(), "tree copy: hard link to "
+                            + display(first.dir(), first.name()), display(dir, name));
+                }
+            } finally {
+                if (opened) {
+                    Native.closeQuietly(firstDir);
+                }
+            }
+            return true;
+        }
+
+        /** An O_PATH fd of the copy of {@code dir}, walked down from the target root without following anything. */
+        private int openTargetDir(Frame dir, String display) throws IOException {
+            List<Frame> chain = new ArrayList<>();
+            for (Frame f = dir; f.parent != null; f = f.parent) {
+                chain.add(f);
+            }
+            int fd = libc.openat(stack.get(0).dstFd, Native.DOT, Native.O_PATH | Native.O_DIRECTORY
+                    | Native.O_CLOEXEC, 0);
+            for (int i = chain.size() - 1; i >= 0 && fd >= 0; i--) {
+                int next = libc.openat(fd, chain.get(i).name, Native.O_PATH | Native.O_DIRECTORY
+                        | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+                int errno = Native.errno();
+                Native.closeQuietly(fd);
+                fd = next;
+                if (fd < 0) {
+                    throw Errno.exception(errno, "tree copy: open for hard link", display);
+                }
+            }
+            if (fd < 0) {
+                throw Errno.exception(Native.errno(), "tree copy: open for hard link", display);
+            }
+            return fd;
         }
 
         private byte[] readlink(int dirfd, byte[] name, long size, Frame dir) throws IOException {
@@ -735,13 +948,14 @@ public final class TreeCopier {
             }
         }
 
-        private String display(Frame dir, byte[] name) {
-            StringBuilder sb = new StringBuilder(str(name));
-            for (Frame f = dir; f != null && f.parent != null; f = f.parent) {
-                sb.insert(0, '/').insert(0, str(f.name));
-            }
-            return sb.isEmpty() ? "." : sb.toString();
+    }
+
+    static String display(Frame dir, byte[] name) {
+        StringBuilder sb = new StringBuilder(str(name));
+        for (Frame f = dir; f != null && f.parent != null; f = f.parent) {
+            sb.insert(0, '/').insert(0, str(f.name));
         }
+        return sb.isEmpty() ? "." : sb.toString();
     }
 
     private static String str(byte[] cstr) {

@@ -3,6 +3,8 @@ package dev.strata.image.fs;
 import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.RootedSnapshot;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -17,7 +19,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Exact tree copies: types, modes, owners, times, xattrs, hard links, and no escape through symlinks. */
+/**
+ * Exact tree copies: types, modes, owners, times, xattrs, hard links, holes, deep trees, and no escape through
+ * symlinks; the main cases both with and without the content thread.
+ */
 class TreeCopierTest {
     @TempDir
     Path tmp;
@@ -40,8 +45,9 @@ class TreeCopierTest {
         fs.chmod(path, mode);
     }
 
-    @Test
-    void copiesEveryUnprivilegedKindExactly() throws IOException {
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void copiesEveryUnprivilegedKindExactly(boolean contentThread) throws IOException {
         try (RootedFs fs = source()) {
             fs.mkdir("dir", 0700);
             fs.mkdir("dir/ro", 0700);
@@ -65,7 +71,7 @@ class TreeCopierTest {
             fs.chmod("", 0711);
             fs.setTimes("", Instant.ofEpochSecond(3000), Instant.ofEpochSecond(7000));
         }
-        TreeCopier copier = new TreeCopier();
+        TreeCopier copier = new TreeCopier(contentThread);
         copier.copy(src, dst);
         Map<String, String> expected = RootedSnapshot.describe(src, true);
         assertThat(RootedSnapshot.describe(dst, true)).isEqualTo(expected);
@@ -102,8 +108,9 @@ class TreeCopierTest {
         assertThat(RootedSnapshot.describe(dst, false).keySet()).containsExactly(".", "f");
     }
 
-    @Test
-    void copiesOwnersDevicesAndCapabilitiesAsRoot() throws IOException {
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void copiesOwnersDevicesAndCapabilitiesAsRoot(boolean contentThread) throws IOException {
         Capabilities.requireRoot();
         byte[] cap = {1, 0, 0, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         try (RootedFs fs = source()) {
@@ -133,7 +140,7 @@ class TreeCopierTest {
             fs.chmod("home/fifo", 0620);
             fs.hardlink("home/null-link", "null"); // a hard-linked device node
         }
-        new TreeCopier().copy(src, dst);
+        new TreeCopier(contentThread).copy(src, dst);
         Map<String, String> copied = RootedSnapshot.describe(dst, true);
         assertThat(copied).isEqualTo(RootedSnapshot.describe(src, true));
         assertThat(copied.get("ping")).contains("mode=4755", "xattr:security.capability=", "xattr:trusted.x=07");
@@ -146,8 +153,9 @@ class TreeCopierTest {
         assertThat(copied.get("home/null-link")).contains("link-group=");
     }
 
-    @Test
-    void hardLinksAcrossDirectoriesAndDepthsStayLinked() throws IOException {
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void hardLinksAcrossDirectoriesAndDepthsStayLinked(boolean contentThread) throws IOException {
         String deep = "deep" + "/d".repeat(TreeCopier.KEEP_OPEN * 2);
         try (RootedFs fs = source()) {
             fs.mkdirs(deep, 0755);
@@ -163,7 +171,7 @@ class TreeCopierTest {
             fs.hardlink("z/sym-link", "a/sym"); // a hard link to a symlink, not to its target
             fs.chmod("z", 0555);
         }
-        new TreeCopier().copy(src, dst);
+        new TreeCopier(contentThread).copy(src, dst);
         Map<String, String> copied = RootedSnapshot.describe(dst, true);
         assertThat(copied).isEqualTo(RootedSnapshot.describe(src, true));
         assertThat(Files.getAttribute(dst.resolve("a/first"), "unix:ino"))
@@ -174,8 +182,9 @@ class TreeCopierTest {
         assertThat(copied.get(deep + "/deep-first")).contains("link-group=");
     }
 
-    @Test
-    void treesDeeperThanTheOpenDirectoryLimitKeepEveryEntryAndDirectoryTime() throws IOException {
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void treesDeeperThanTheOpenDirectoryLimitKeepEveryEntryAndDirectoryTime(boolean contentThread) throws IOException {
         int depth = TreeCopier.KEEP_OPEN * 3 + 5;
         try (RootedFs fs = source()) {
             String dir = "";
@@ -191,7 +200,7 @@ class TreeCopierTest {
                 fs.setTimes(d, Instant.ofEpochSecond(1000), Instant.ofEpochSecond(2000 + d.length()));
             }
         }
-        new TreeCopier().copy(src, dst);
+        new TreeCopier(contentThread).copy(src, dst);
         Map<String, String> copied = RootedSnapshot.describe(dst, true);
         assertThat(copied).hasSize(1 + depth * 4).isEqualTo(RootedSnapshot.describe(src, true));
     }
@@ -217,8 +226,9 @@ class TreeCopierTest {
         assertThat(copied.get("locked/inner/f")).contains("mode=0 ", "size=1");
     }
 
-    @Test
-    void sparseFilesKeepTheirHoles() throws Exception {
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void sparseFilesKeepTheirHoles(boolean contentThread) throws Exception {
         try (RootedFs fs = source()) {
             file(fs, "empty-but-long", "", 0644);
             file(fs, "holes", "", 0644);
@@ -233,7 +243,7 @@ class TreeCopierTest {
         }
         Capabilities.require(blocks(src.resolve("holes")) * 512 < (1L << 20),
                 "the file system of the temp dir keeps no holes");
-        new TreeCopier().copy(src, dst);
+        new TreeCopier(contentThread).copy(src, dst);
         assertThat(RootedSnapshot.describe(dst, true)).isEqualTo(RootedSnapshot.describe(src, true));
         assertThat(Files.size(dst.resolve("holes"))).isEqualTo(32L << 20);
         assertThat(blocks(dst.resolve("holes")) * 512).isLessThan(1L << 20);
