@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Exact tree copies: types, modes, owners, times, xattrs, hard links, holes, deep trees, and no escape through
@@ -267,6 +268,34 @@ class TreeCopierTest {
             long n = Native.libc().readlinkat(out.rootFd(), new byte[] {'l', (byte) 0xff, 0}, buf, buf.length);
             assertThat(java.util.Arrays.copyOf(buf, (int) Math.max(n, 0)))
                     .isEqualTo(java.util.Arrays.copyOf(target, target.length - 1));
+        }
+    }
+
+    @ParameterizedTest(name = "content thread: {0}")
+    @ValueSource(booleans = {true, false})
+    void aFailedFileCopyIsThrownAndLeavesNoFdOpen(boolean contentThread) throws Exception {
+        Capabilities.requireRoot(); // mounts a small tmpfs so that a copy runs out of space
+        try (RootedFs fs = source()) {
+            for (int i = 0; i < 500; i++) { // several batches of files in flight when the copy fails
+                file(fs, "f" + i, "x".repeat(100), 0644);
+            }
+            file(fs, "zz-big", "y".repeat(4 << 20), 0644);
+        }
+        assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dst.toString())
+                .inheritIO().start().waitFor()).isZero();
+        try {
+            long fdsBefore = openFds();
+            assertThatThrownBy(() -> new TreeCopier(contentThread).copy(src, dst))
+                    .isInstanceOf(RootedFsException.class).hasMessageContaining("ENOSPC").hasMessageContaining("zz-big");
+            assertThat(openFds()).isEqualTo(fdsBefore);
+        } finally {
+            new ProcessBuilder("umount", dst.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    private static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
         }
     }
 
