@@ -35,7 +35,8 @@ comparisons:
   diff      a tree ($SRC) and a copy with 1% of files changed, a directory removed, files added:
             image-tool diff -o layer.tar.gz vs umoci repack (needs root)
   vfs-create  a VFS child layer over a parent holding $SRC: VfsDriver.create (reflink / copy_file_range)
-            vs cp -a of the same tree (times of the copy alone, without JVM start-up)
+            vs cp -a of the same tree (times of the copy alone, without JVM start-up, but each in a fresh JVM;
+            the warmed-up, in-process figures: java -Djava.io.tmpdir=DIR -jar benchmarks.jar VfsCreateBenchmark)
   pull      a 5-layer image of $SRC and a 60-layer image of $SRC60 (default /usr/share/doc) in a loopback
             docker-registry: image-tool pull --dest oci: vs skopeo copy; pull + unpack vs skopeo + umoci unpack;
             image-tool pull into the store (download + register) for reference (needs root, docker-registry,

@@ -13,14 +13,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +57,22 @@ public final class VfsDriver implements GraphDriver {
     private final MountRefs refs = new MountRefs();
     private TreeCopier.Method copyMethod;
     private boolean closed;
+    /** The last listing of {@code dir/}, reused while the directory is unchanged; null when unknown. */
+    private Listing listing;
+
+    /**
+     * A sorted listing of {@code dir/} and the change stamp of {@code dir/} taken just before it: the directory's
+     * ctime (every entry added, removed or renamed moves it, whichever process did it) and its identity.
+     */
+    private record Listing(Object fileKey, FileTime ctime, List<String> ids) {
+    }
+
+    /**
+     * File systems stamp times from a coarse clock (a jiffy; a whole second on some), so two changes close together
+     * can leave the same ctime. A listing is only reused when the directory's ctime was at least this old when it
+     * was taken: a later change then necessarily shows as a newer ctime.
+     */
+    private static final Duration RACY = Duration.ofSeconds(2);
 
     private VfsDriver(Path home) {
         this.home = home;
@@ -113,6 +134,7 @@ public final class VfsDriver implements GraphDriver {
         }
         String tmp = id + TMP + UUID.randomUUID();
         Path tmpDir = dirs.resolve(tmp);
+        listing = null;
         try {
             Files.createDirectory(tmpDir);
             if (parent == null) {
@@ -145,6 +167,7 @@ public final class VfsDriver implements GraphDriver {
         requireExists(id);
         GraphDrivers.requireRemovable(this, refs, id);
         String gone = id + TMP + "removing-" + UUID.randomUUID();
+        listing = null;
         Files.move(dirs.resolve(id), dirs.resolve(gone), StandardCopyOption.ATOMIC_MOVE);
         Files.deleteIfExists(parents.resolve(id));
         try (RootedFs fs = RootedFs.open(dirs)) {
@@ -184,15 +207,35 @@ public final class VfsDriver implements GraphDriver {
         }
     }
 
+    /**
+     * The layers, sorted, as an unmodifiable list. Listing {@code dir/} costs about a millisecond per thousand
+     * layers, so the last listing is kept and reused while one stat of {@code dir/} says it is unchanged (see
+     * {@link #RACY}); create and remove here drop it.
+     */
     @Override
     public synchronized List<String> layers() throws IOException {
         ensureOpen();
+        Map<String, Object> stamp = Files.readAttributes(dirs, "unix:ctime,dev,ino", LinkOption.NOFOLLOW_LINKS);
+        Object key = List.of(stamp.get("dev"), stamp.get("ino"));
+        FileTime ctime = (FileTime) stamp.get("ctime");
+        Listing cached = listing;
+        if (cached != null && cached.fileKey().equals(key) && cached.ctime().equals(ctime)) {
+            return cached.ids();
+        }
         List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dirs)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> !n.contains(".")).forEach(out::add);
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dirs)) {
+            for (Path p : s) {
+                String n = p.getFileName().toString();
+                if (n.indexOf('.') < 0) {
+                    out.add(n);
+                }
+            }
         }
         out.sort(null);
-        return out;
+        List<String> ids = Collections.unmodifiableList(out);
+        boolean settled = ctime.toInstant().isBefore(Instant.now().minus(RACY));
+        listing = settled ? new Listing(key, ctime, ids) : null;
+        return ids;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The driver conformance suite on the VFS driver, plus its own crash leftovers. */
+/** The driver conformance suite on the VFS driver, plus its own crash leftovers and its cached layer listing. */
 class VfsDriverConformanceTest extends GraphDriverConformanceTest {
     @Override
     protected GraphDriverProvider provider() {
@@ -45,5 +45,22 @@ class VfsDriverConformanceTest extends GraphDriverConformanceTest {
         Map<String, String> status = driver.status();
         assertThat(status).containsEntry("Driver", "vfs").containsEntry("Layers", "1")
                 .containsKey("Backing Filesystem");
+    }
+
+    @Test
+    void cachedLayerListingSeesLayersAnotherProcessAddedOrRemoved() throws Exception {
+        driver.create("a", null);
+        driver.create("b", null);
+        Path dirs = driver.home().resolve("dir");
+        assertThat(driver.layers()).containsExactly("a", "b");
+        Thread.sleep(2100); // past the racy window: this listing is kept and reused
+        assertThat(driver.layers()).containsExactly("a", "b");
+        assertThat(driver.layers()).containsExactly("a", "b");
+        Files.createDirectory(dirs.resolve("c")); // as another process sharing the home would
+        assertThat(driver.layers()).containsExactly("a", "b", "c");
+        Files.delete(dirs.resolve("a"));
+        assertThat(driver.layers()).containsExactly("b", "c");
+        driver.create("d", null);
+        assertThat(driver.layers()).containsExactly("b", "c", "d");
     }
 }

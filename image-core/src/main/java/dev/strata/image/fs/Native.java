@@ -51,6 +51,10 @@ final class Native {
     static final long MOVE_MOUNT_F_EMPTY_PATH = 0x4;
     static final int MNT_DETACH = 2;
 
+    static final int SEEK_SET = 0;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+
     static final long FICLONE = 0x40049409L;
     static final int STATX_BASIC_STATS = 0x7ff;
     static final long PROC_SUPER_MAGIC = 0x9fa0;
@@ -175,6 +179,13 @@ final class Native {
 
         long getdents64(int fd, @Out ByteBuffer dirp, long count);
 
+        /** Into a direct buffer: jnr passes its address, so nothing is copied back when the list is empty. */
+        long flistxattr(int fd, @Out ByteBuffer list, long size);
+
+        long fgetxattr(int fd, @In byte[] name, @Out ByteBuffer value, long size);
+
+        long lseek(int fd, long offset, int whence);
+
         long write(int fd, @In ByteBuffer buf, long count);
 
         long read(int fd, @Out ByteBuffer buf, long count);
@@ -192,6 +203,8 @@ final class Native {
         int getuid();
 
         int geteuid();
+
+        int getegid();
 
         String strerror(int errnum);
 

@@ -103,6 +103,14 @@ public final class RootedFs implements AutoCloseable {
         return root;
     }
 
+    /** The O_PATH fd of the root, for fd-relative walks in this package; valid until {@link #close}. */
+    int rootFd() {
+        if (closed) {
+            throw new ClosedFileSystemException();
+        }
+        return rootfd;
+    }
+
     /** Whether path resolution uses openat2 (else the component walk). */
     boolean usesOpenat2() {
         return useOpenat2;
@@ -305,32 +313,36 @@ public final class RootedFs implements AutoCloseable {
         RelPath p = RelPath.parse(path);
         int bits = mode & 07777;
         withParent(p, "chmod", (dfd, name) -> {
-            if (useFchmodat2) {
-                long r = Native.libc().sysFchmodat2(Native.SYS_FCHMODAT2, dfd, name, bits,
-                        Native.AT_SYMLINK_NOFOLLOW);
-                if (r != 0) {
-                    throw Errno.exception(Native.errno(), "chmod", p.display());
-                }
-                return null;
-            }
-            // Pin the object with an O_PATH fd (never follows), check it, then chmod exactly that inode via its
-            // /proc/self/fd magic link: no window in which a swapped-in symlink could be followed.
-            int fd = Native.libc().openat(dfd, name, Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw Errno.exception(Native.errno(), "chmod", p.display());
-            }
-            try {
-                if ((Statx.mode(fd, "chmod", p.display()) & Native.S_IFMT) == Native.S_IFLNK) {
-                    throw Errno.exception(Errno.EOPNOTSUPP, "chmod", p.display());
-                }
-                if (Native.libc().fchmodat(Native.AT_FDCWD, Native.cstr("/proc/self/fd/" + fd), bits, 0) != 0) {
-                    throw procError(Native.errno(), "chmod (via /proc/self/fd)", p.display());
-                }
-            } finally {
-                Native.closeQuietly(fd);
-            }
+            chmodAt(dfd, name, bits, p.display());
             return null;
         });
+    }
+
+    /** chmod of {@code name} in the directory {@code dfd}, never following a symlink (refused: EOPNOTSUPP). */
+    void chmodAt(int dfd, byte[] name, int bits, String display) throws IOException {
+        if (useFchmodat2) {
+            long r = Native.libc().sysFchmodat2(Native.SYS_FCHMODAT2, dfd, name, bits, Native.AT_SYMLINK_NOFOLLOW);
+            if (r != 0) {
+                throw Errno.exception(Native.errno(), "chmod", display);
+            }
+            return;
+        }
+        // Pin the object with an O_PATH fd (never follows), check it, then chmod exactly that inode via its
+        // /proc/self/fd magic link: no window in which a swapped-in symlink could be followed.
+        int fd = Native.libc().openat(dfd, name, Native.O_PATH | Native.O_NOFOLLOW | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Errno.exception(Native.errno(), "chmod", display);
+        }
+        try {
+            if ((Statx.mode(fd, "chmod", display) & Native.S_IFMT) == Native.S_IFLNK) {
+                throw Errno.exception(Errno.EOPNOTSUPP, "chmod", display);
+            }
+            if (Native.libc().fchmodat(Native.AT_FDCWD, Native.cstr("/proc/self/fd/" + fd), bits, 0) != 0) {
+                throw procError(Native.errno(), "chmod (via /proc/self/fd)", display);
+            }
+        } finally {
+            Native.closeQuietly(fd);
+        }
     }
 
     /**
@@ -447,7 +459,7 @@ public final class RootedFs implements AutoCloseable {
      * {@code /proc/self/fd/<dfd>/<name>}: the kernel resolves the magic link to exactly the directory {@code dfd}
      * (opened safely), then looks up {@code name} there; the l*xattr calls do not follow {@code name}.
      */
-    private static byte[] procPath(int dfd, byte[] name) {
+    static byte[] procPath(int dfd, byte[] name) {
         byte[] prefix = ("/proc/self/fd/" + dfd + "/").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[prefix.length + name.length];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
@@ -459,7 +471,7 @@ public final class RootedFs implements AutoCloseable {
      * The error of a call made through {@code /proc/self/fd}: ENOENT there usually means the file is missing, but
      * if /proc is not mounted it would blame the wrong thing, so that case says what is really missing.
      */
-    private static IOException procError(int errno, String op, String display) {
+    static IOException procError(int errno, String op, String display) {
         if (errno == Errno.ENOENT && !java.nio.file.Files.isDirectory(Path.of("/proc/self/fd"))) {
             throw new dev.strata.image.UnsupportedPlatformException(
                     op + " on " + display + " needs /proc mounted (it reaches the file through /proc/self/fd)");
