@@ -13,7 +13,8 @@ import java.util.Properties;
         versionProvider = ImageTool.Version.class,
         description = "Layered container images: pull, unpack, diff and store them.",
         subcommands = {PullCommand.class, ApplyCommand.class, DiffCommand.class, UnpackCommand.class,
-                ImportCommand.class, PushCommand.class, ImagesCommand.class, MountCommand.class, UmountCommand.class,
+                ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class, RmCommand.class,
+                GcCommand.class, MountCommand.class, UmountCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
