@@ -19,6 +19,7 @@ final class Errno {
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int EINVAL = 22;
+    static final int ENOTTY = 25;
     static final int E2BIG = 7;
     static final int ERANGE = 34;
     static final int ENOSYS = 38;
