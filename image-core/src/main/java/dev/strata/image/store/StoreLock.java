@@ -39,8 +39,15 @@ final class StoreLock {
         void close() throws IOException;
     }
 
-    /** Blocks until no writer holds the store, in any process. */
+    /**
+     * Blocks until no writer holds the store, in any process. Inside this thread's exclusive hold it is just a nested
+     * hold: the exclusive file lock already covers it (and a second file lock would overlap it).
+     */
     Held shared() throws IOException {
+        if (local.isWriteLockedByCurrentThread()) {
+            local.readLock().lock();
+            return () -> local.readLock().unlock();
+        }
         local.readLock().lock();
         try {
             synchronized (this) {
