@@ -63,6 +63,7 @@ public final class RegistryClient {
     private final URI base;
     private final RegistryOptions options;
     private final HttpClient http;
+    private final BulkTransport bulk;
     private final Authenticator authenticator;
     private final Clock clock = Clock.systemUTC();
 
@@ -78,10 +79,13 @@ public final class RegistryClient {
         HttpClient.Builder b = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.connectTimeout());
+        javax.net.ssl.SSLContext extraCas = null;
         if (options.certDir() != null) {
-            b.sslContext(TrustedCertificates.withExtraCas(options.certDir()));
+            extraCas = TrustedCertificates.withExtraCas(options.certDir());
+            b.sslContext(extraCas);
         }
         this.http = b.build();
+        this.bulk = new BulkTransport(extraCas, options.connectTimeout());
         this.authenticator = new Authenticator(registry, options.credentials(), http, options.retryPolicy(),
                 options.requestTimeout(), options.userAgent(), clock);
     }
@@ -219,7 +223,7 @@ public final class RegistryClient {
         String what = "GET blob " + name(repository) + "@" + blob.digest() + (offset > 0 ? " from " + offset : "");
         Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
         HttpResponse<InputStream> resp = send(new Call("GET", blobUri(repository, blob.digest()), headers, null,
-                pull(repository), what), Set.of());
+                pull(repository), what, true), Set.of());
         InputStream body = resp.body();
         try {
             if (offset > 0 && resp.statusCode() == 206) {
@@ -365,7 +369,11 @@ public final class RegistryClient {
 
     /** One logical request; {@code body} is re-created for every attempt and redirect. */
     private record Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-                        List<String> scopes, String what) {
+                        List<String> scopes, String what, boolean bulk) {
+        Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body, List<String> scopes,
+             String what) {
+            this(method, uri, headers, body, scopes, what, false);
+        }
     }
 
     /**
@@ -439,7 +447,8 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> resp;
             try {
-                resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = call.bulk() && method.equals("GET") ? bulk.get(b.build())
+                        : http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException(call.what() + " interrupted", e);
