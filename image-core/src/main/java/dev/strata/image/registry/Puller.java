@@ -23,6 +23,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,9 +198,15 @@ public final class Puller {
         });
         Map<Digest, Future<Outcome>> futures = new LinkedHashMap<>();
         try {
-            for (Descriptor blob : blobs) {
-                futures.put(blob.digest(), pool.submit(() -> download(client, repository, content, blob,
+            Map<Digest, Future<Outcome>> submitted = new HashMap<>();
+            // Largest first: the biggest blob, not a late start, bounds the time of the whole pull.
+            for (Descriptor blob : blobs.stream().sorted(Comparator.comparingLong(Descriptor::size).reversed())
+                    .toList()) {
+                submitted.put(blob.digest(), pool.submit(() -> download(client, repository, content, blob,
                         options.listener(), failed)));
+            }
+            for (Descriptor blob : blobs) {
+                futures.put(blob.digest(), submitted.get(blob.digest()));
             }
             Throwable first = null;
             for (Map.Entry<Digest, Future<Outcome>> e : futures.entrySet()) {

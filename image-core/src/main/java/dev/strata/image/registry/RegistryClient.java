@@ -83,6 +83,8 @@ public final class RegistryClient {
         if (options.certDir() != null) {
             extraCas = TrustedCertificates.withExtraCas(options.certDir());
             b.sslContext(extraCas);
+        } else if (scheme.equals("http")) {
+            b.sslContext(TrustedCertificates.lazySystemTrust()); // TLS only after a redirect to HTTPS storage
         }
         this.http = b.build();
         this.bulk = new BulkTransport(extraCas, options.connectTimeout());
