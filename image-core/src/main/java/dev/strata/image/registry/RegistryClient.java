@@ -62,8 +62,9 @@ public final class RegistryClient {
     private final String registry;
     private final URI base;
     private final RegistryOptions options;
-    private final HttpClient http;
-    private final BulkTransport bulk;
+    /** Built on first use: a pull of an anonymous registry sends every request through {@link #direct}. */
+    private final Supplier<HttpClient> http;
+    private final DirectTransport direct;
     private final Authenticator authenticator;
     private final Clock clock = Clock.systemUTC();
 
@@ -76,18 +77,20 @@ public final class RegistryClient {
             case AUTO -> loopback ? "http" : "https";
         };
         this.base = URI.create(scheme + "://" + apiHost);
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout());
-        javax.net.ssl.SSLContext extraCas = null;
-        if (options.certDir() != null) {
-            extraCas = TrustedCertificates.withExtraCas(options.certDir());
-            b.sslContext(extraCas);
-        } else if (scheme.equals("http")) {
-            b.sslContext(TrustedCertificates.lazySystemTrust()); // TLS only after a redirect to HTTPS storage
-        }
-        this.http = b.build();
-        this.bulk = new BulkTransport(extraCas, options.connectTimeout());
+        javax.net.ssl.SSLContext extraCas = options.certDir() != null
+                ? TrustedCertificates.withExtraCas(options.certDir()) : null;
+        this.http = lazily(() -> {
+            HttpClient.Builder b = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(options.connectTimeout());
+            if (extraCas != null) {
+                b.sslContext(extraCas);
+            } else if (scheme.equals("http")) {
+                b.sslContext(TrustedCertificates.lazySystemTrust()); // TLS only after a redirect to HTTPS storage
+            }
+            return b.build();
+        });
+        this.direct = new DirectTransport(extraCas, options.connectTimeout());
         this.authenticator = new Authenticator(registry, options.credentials(), http, options.retryPolicy(),
                 options.requestTimeout(), options.userAgent(), clock);
     }
@@ -102,6 +105,20 @@ public final class RegistryClient {
     public static RegistryClient create(String registry, RegistryOptions options) {
         // The reference grammar validates the host and port and knows Docker Hub's API host.
         return create(new ImageReference(registry, "strata-probe", "latest", null), options);
+    }
+
+    private static <T> Supplier<T> lazily(Supplier<T> make) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = make.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** The retries a blob download may use to resume (see {@link ResumingBlobStream}). */
@@ -225,7 +242,7 @@ public final class RegistryClient {
         String what = "GET blob " + name(repository) + "@" + blob.digest() + (offset > 0 ? " from " + offset : "");
         Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
         HttpResponse<InputStream> resp = send(new Call("GET", blobUri(repository, blob.digest()), headers, null,
-                pull(repository), what, true), Set.of());
+                pull(repository), what), Set.of());
         InputStream body = resp.body();
         try {
             if (offset > 0 && resp.statusCode() == 206) {
@@ -371,11 +388,7 @@ public final class RegistryClient {
 
     /** One logical request; {@code body} is re-created for every attempt and redirect. */
     private record Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-                        List<String> scopes, String what, boolean bulk) {
-        Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body, List<String> scopes,
-             String what) {
-            this(method, uri, headers, body, scopes, what, false);
-        }
+                        List<String> scopes, String what) {
     }
 
     /**
@@ -449,8 +462,8 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> resp;
             try {
-                resp = call.bulk() && method.equals("GET") ? bulk.get(b.build())
-                        : http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = body == null && (method.equals("GET") || method.equals("HEAD")) ? direct.send(b.build())
+                        : http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException(call.what() + " interrupted", e);

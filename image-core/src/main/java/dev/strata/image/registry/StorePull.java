@@ -294,7 +294,10 @@ final class StorePull {
         }
     }
 
-    /** The registry's bytes, copied to the content writer as the applier reads them. */
+    /**
+     * The registry's bytes, copied to the content writer as the applier reads them. Synchronized: the applier reads
+     * on its decoder thread, and a failed apply does not wait forever for that thread before {@link #drain} runs.
+     */
     private final class Tee extends InputStream {
         private final InputStream source;
         private final ContentWriter writer;
@@ -318,7 +321,7 @@ final class StorePull {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
             if (failed.get()) {
                 throw new Puller.Cancelled(blob.digest());
             }
@@ -340,7 +343,7 @@ final class StorePull {
             return n;
         }
 
-        void drain() throws IOException {
+        synchronized void drain() throws IOException {
             byte[] buf = new byte[64 * 1024];
             while (read(buf, 0, buf.length) >= 0) {
                 // to the writer

@@ -246,7 +246,6 @@ public final class Store implements AutoCloseable {
         checkLayerCount(manifest, config);
         List<Digest> chain = ChainId.all(config.diffIds());
         ImageRecord record = new ImageRecord(name, manifestDigest, manifest.config().digest());
-        content.tag(name, new Descriptor(manifest.mediaType(), manifestDigest, manifest.size()));
         Optional<ImageRecord> old;
         try (LayerLease check = lease()) {
             // Held, the top layer (and so the chain) cannot go away between this check and the record.
@@ -254,6 +253,7 @@ public final class Store implements AutoCloseable {
                 throw new NotFoundException("image " + name + " (" + manifestDigest + "): layer "
                         + chain.get(chain.size() - 1) + " is not stored");
             }
+            content.tag(name, new Descriptor(manifest.mediaType(), manifestDigest, manifest.size()));
             old = images.put(record);
         }
         if (old.isPresent() && !old.get().equals(record)) {
