@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Answers a registry's {@code WWW-Authenticate} challenges for one registry: {@code Basic} with the registry's
@@ -55,7 +56,7 @@ final class Authenticator {
 
     private final String registry;
     private final CredentialStore credentialStore;
-    private final HttpClient http;
+    private final Supplier<HttpClient> http;
     private final RetryPolicy retryPolicy;
     private final Duration requestTimeout;
     private final String userAgent;
@@ -64,7 +65,7 @@ final class Authenticator {
     private volatile Challenge knownChallenge;
     private volatile Optional<Credentials> credentials;
 
-    Authenticator(String registry, CredentialStore credentialStore, HttpClient http, RetryPolicy retryPolicy,
+    Authenticator(String registry, CredentialStore credentialStore, Supplier<HttpClient> http, RetryPolicy retryPolicy,
                   Duration requestTimeout, String userAgent, Clock clock) {
         this.registry = registry;
         this.credentialStore = credentialStore;
@@ -201,7 +202,7 @@ final class Authenticator {
             attempts++;
             HttpResponse<InputStream> resp;
             try {
-                resp = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                resp = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 if (retryPolicy.canRetry(attempts)) {
                     sleep(retryPolicy.delay(attempts, null, clock.instant()));

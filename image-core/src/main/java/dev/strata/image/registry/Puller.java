@@ -16,12 +16,15 @@ import dev.strata.image.model.Manifests;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.progress.ProgressListener;
 import dev.strata.image.reference.ImageReference;
+import dev.strata.image.store.LayerLease;
 import dev.strata.image.store.Store;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Puller {
     private static final int COPY_BUFFER = 128 * 1024;
     /** A Downloading event at most every this many bytes per blob, plus one at the start and one at the end. */
-    private static final long EVENT_STEP = 256 * 1024;
+    static final long EVENT_STEP = 256 * 1024;
     private static final int MAX_INDEX_DEPTH = 8;
 
     private final Store store;
@@ -65,9 +68,25 @@ public final class Puller {
      */
     public PullResult pull(ImageReference ref, PullOptions options) throws IOException {
         String name = ref.toString();
-        Fetched fetched = fetch(ref, store.content(), options);
-        store.addImage(name, fetched.manifest().digest(), options.listener());
-        return fetched.result(ref, name);
+        Started s = start(ref, store.content(), options);
+        Map<Digest, Outcome> outcomes = new LinkedHashMap<>();
+        try (LayerLease lease = store.lease()) {
+            StorePull layers = new StorePull(store, s.client(), ref.repository(), s.document(), s.config(), lease,
+                    options);
+            try {
+                layers.run(outcomes);
+                store.putImage(name, s.manifest().digest());
+            } catch (IOException | RuntimeException | Error e) {
+                lease.close(); // first: it protects what this pull registered
+                try {
+                    store.layers().removeUnused(layers.registered());
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+        }
+        return s.finish(outcomes).result(ref, name);
     }
 
     /**
@@ -94,6 +113,30 @@ public final class Puller {
 
     /** Resolves the manifest and stores it, its config and its layer blobs in {@code content}. */
     private static Fetched fetch(ImageReference ref, ContentStore content, PullOptions options) throws IOException {
+        Started s = start(ref, content, options);
+        Map<Digest, Descriptor> layers = new LinkedHashMap<>();
+        for (Descriptor layer : s.document().layers()) {
+            layers.putIfAbsent(layer.digest(), layer); // an image may list one blob twice: fetch it once
+        }
+        return s.finish(downloadAll(s.client(), ref.repository(), content, List.copyOf(layers.values()), options));
+    }
+
+    /** A resolved pull: manifest and config stored, layers to go. */
+    private record Started(RegistryClient client, Descriptor manifest, ImageManifest document, ImageConfig config,
+                           Outcome configOutcome) {
+        Fetched finish(Map<Digest, Outcome> layerOutcomes) {
+            List<Digest> downloaded = new ArrayList<>();
+            List<Digest> present = new ArrayList<>();
+            long bytes = configOutcome.record(document.config().digest(), downloaded, present);
+            for (Map.Entry<Digest, Outcome> e : layerOutcomes.entrySet()) {
+                bytes += e.getValue().record(e.getKey(), downloaded, present);
+            }
+            return new Fetched(manifest, document, downloaded, present, bytes);
+        }
+    }
+
+    /** Resolves the manifest and stores it and its config in {@code content}. */
+    private static Started start(ImageReference ref, ContentStore content, PullOptions options) throws IOException {
         RegistryClient client = RegistryClient.create(ref, options.registry());
         String repository = ref.repository();
         ProgressListener listener = options.listener();
@@ -109,28 +152,14 @@ public final class Puller {
             throw new InvalidImageException(ref + ": config " + configBlob.digest() + " is " + configBlob.size()
                     + " bytes, more than the " + ContentStore.MAX_MANIFEST_SIZE + " allowed");
         }
-        List<Digest> downloaded = new ArrayList<>();
-        List<Digest> present = new ArrayList<>();
-        long bytes = 0;
         Outcome configOutcome = download(client, repository, content, configBlob, listener, new AtomicBoolean());
-        bytes += configOutcome.record(configBlob.digest(), downloaded, present);
         ImageConfig config = Manifests.parseConfig(content.readSmall(configBlob.digest()));
         if (config.diffIds().size() != manifest.layers().size()) {
             // Found before gigabytes of layers are fetched for an image that cannot be registered.
             throw new InvalidImageException(ref + ": manifest " + resp.digest() + " lists " + manifest.layers().size()
                     + " layers but its config has " + config.diffIds().size() + " diff_ids");
         }
-
-        Map<Digest, Descriptor> layers = new LinkedHashMap<>();
-        for (Descriptor layer : manifest.layers()) {
-            layers.putIfAbsent(layer.digest(), layer); // an image may list one blob twice: fetch it once
-        }
-        Map<Digest, Outcome> outcomes = downloadAll(client, repository, content, List.copyOf(layers.values()),
-                options);
-        for (Map.Entry<Digest, Outcome> e : outcomes.entrySet()) {
-            bytes += e.getValue().record(e.getKey(), downloaded, present);
-        }
-        return new Fetched(resp.descriptor(), manifest, downloaded, present, bytes);
+        return new Started(client, resp.descriptor(), manifest, config, configOutcome);
     }
 
     /** The single-platform manifest {@code ref} names, following indexes by the wanted platform. */
@@ -169,9 +198,15 @@ public final class Puller {
         });
         Map<Digest, Future<Outcome>> futures = new LinkedHashMap<>();
         try {
-            for (Descriptor blob : blobs) {
-                futures.put(blob.digest(), pool.submit(() -> download(client, repository, content, blob,
+            Map<Digest, Future<Outcome>> submitted = new HashMap<>();
+            // Largest first: the biggest blob, not a late start, bounds the time of the whole pull.
+            for (Descriptor blob : blobs.stream().sorted(Comparator.comparingLong(Descriptor::size).reversed())
+                    .toList()) {
+                submitted.put(blob.digest(), pool.submit(() -> download(client, repository, content, blob,
                         options.listener(), failed)));
+            }
+            for (Descriptor blob : blobs) {
+                futures.put(blob.digest(), submitted.get(blob.digest()));
             }
             Throwable first = null;
             for (Map.Entry<Digest, Future<Outcome>> e : futures.entrySet()) {
@@ -207,14 +242,14 @@ public final class Puller {
     }
 
     /** Thrown inside a download that stopped because another one failed. */
-    private static final class Cancelled extends RuntimeException {
+    static final class Cancelled extends RuntimeException {
         Cancelled(Digest digest) {
             super("download of " + digest + " stopped because another download failed", null, false, false);
         }
     }
 
     /** Whether a blob was fetched ({@code bytes} received) or already stored. */
-    private record Outcome(boolean fetched, long bytes) {
+    record Outcome(boolean fetched, long bytes) {
         long record(Digest digest, List<Digest> downloaded, List<Digest> present) {
             (fetched ? downloaded : present).add(digest);
             return bytes;
@@ -226,7 +261,7 @@ public final class Puller {
      * 0), and commits, which checks size and digest. A resumed blob that fails verification is fetched once more
      * from the start: the partial data on disk may have been the bad part.
      */
-    private static Outcome download(RegistryClient client, String repository, ContentStore content, Descriptor blob,
+    static Outcome download(RegistryClient client, String repository, ContentStore content, Descriptor blob,
                                     ProgressListener listener, AtomicBoolean failed) throws IOException {
         Digest digest = blob.digest();
         for (int attempt = 0; ; attempt++) {

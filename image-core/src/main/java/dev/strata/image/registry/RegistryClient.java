@@ -62,7 +62,9 @@ public final class RegistryClient {
     private final String registry;
     private final URI base;
     private final RegistryOptions options;
-    private final HttpClient http;
+    /** Built on first use: a pull of an anonymous registry sends every request through {@link #direct}. */
+    private final Supplier<HttpClient> http;
+    private final DirectTransport direct;
     private final Authenticator authenticator;
     private final Clock clock = Clock.systemUTC();
 
@@ -75,13 +77,20 @@ public final class RegistryClient {
             case AUTO -> loopback ? "http" : "https";
         };
         this.base = URI.create(scheme + "://" + apiHost);
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout());
-        if (options.certDir() != null) {
-            b.sslContext(TrustedCertificates.withExtraCas(options.certDir()));
-        }
-        this.http = b.build();
+        javax.net.ssl.SSLContext extraCas = options.certDir() != null
+                ? TrustedCertificates.withExtraCas(options.certDir()) : null;
+        this.http = lazily(() -> {
+            HttpClient.Builder b = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(options.connectTimeout());
+            if (extraCas != null) {
+                b.sslContext(extraCas);
+            } else if (scheme.equals("http")) {
+                b.sslContext(TrustedCertificates.lazySystemTrust()); // TLS only after a redirect to HTTPS storage
+            }
+            return b.build();
+        });
+        this.direct = new DirectTransport(extraCas, options.connectTimeout());
         this.authenticator = new Authenticator(registry, options.credentials(), http, options.retryPolicy(),
                 options.requestTimeout(), options.userAgent(), clock);
     }
@@ -96,6 +105,20 @@ public final class RegistryClient {
     public static RegistryClient create(String registry, RegistryOptions options) {
         // The reference grammar validates the host and port and knows Docker Hub's API host.
         return create(new ImageReference(registry, "strata-probe", "latest", null), options);
+    }
+
+    private static <T> Supplier<T> lazily(Supplier<T> make) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = make.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** The retries a blob download may use to resume (see {@link ResumingBlobStream}). */
@@ -439,7 +462,8 @@ public final class RegistryClient {
             }
             HttpResponse<InputStream> resp;
             try {
-                resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = body == null && (method.equals("GET") || method.equals("HEAD")) ? direct.send(b.build())
+                        : http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException(call.what() + " interrupted", e);

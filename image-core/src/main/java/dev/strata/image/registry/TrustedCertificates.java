@@ -4,17 +4,21 @@ import dev.strata.image.StrataException;
 import dev.strata.image.ErrorKind;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 
@@ -56,6 +60,85 @@ final class TrustedCertificates {
         } catch (GeneralSecurityException e) {
             throw new StrataException(ErrorKind.UNSUPPORTED, "cannot set up TLS trust with " + certDir + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The system trust, loaded when a TLS connection first needs it: a client of a plain-HTTP (e.g. loopback)
+     * registry then never parses the JDK's CA store, which costs a short-lived process about a tenth of a second.
+     * Every check is the JDK's own trust manager's (hostname identification included).
+     */
+    static SSLContext lazySystemTrust() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new LazyTrustManager()}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new StrataException(ErrorKind.UNSUPPORTED, "cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    private static final class LazyTrustManager extends X509ExtendedTrustManager {
+        private volatile X509ExtendedTrustManager delegate;
+
+        private X509ExtendedTrustManager delegate() throws CertificateException {
+            X509ExtendedTrustManager d = delegate;
+            if (d == null) {
+                try {
+                    X509TrustManager system = systemTrust();
+                    if (!(system instanceof X509ExtendedTrustManager x)) {
+                        throw new CertificateException("the JDK's trust manager cannot check host names");
+                    }
+                    d = x;
+                } catch (GeneralSecurityException e) {
+                    throw new CertificateException("cannot load the system trust store: " + e.getMessage(), e);
+                }
+                delegate = d;
+            }
+            return d;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return delegate().getAcceptedIssuers();
+            } catch (CertificateException e) {
+                return new X509Certificate[0];
+            }
         }
     }
 

@@ -15,21 +15,18 @@ import java.util.Objects;
  * @param compressedSize   bytes of that blob
  * @param uncompressedSize bytes of the uncompressed tar
  * @param compression      {@code none}, {@code gzip} or {@code zstd}
- * @param references       registrations not yet released; the layer is removable when 0 and it has no children
- * @param incomplete       written before the driver directory exists, cleared when the layer is verified; a store
- *                         opened for writing deletes incomplete layers
+ * @param incomplete       only in stores written by older versions, which wrote the record before applying; a store
+ *                         opened for writing deletes incomplete layers. A layer being applied now is recorded in its
+ *                         {@link LayerLease} instead, and gets its record only once complete.
+ *
+ * <p>Who uses a layer is not stored here: the image records whose chains contain it and the live leases that hold it
+ * (see {@link LayerStore}).
  */
 public record LayerRecord(Digest chainId, Digest parent, Digest diffId, String driverId, Digest compressedDigest,
-                          long compressedSize, long uncompressedSize, String compression, int references,
-                          boolean incomplete) {
+                          long compressedSize, long uncompressedSize, String compression, boolean incomplete) {
     public LayerRecord {
         Objects.requireNonNull(chainId, "chainId");
         Objects.requireNonNull(diffId, "diffId");
         Objects.requireNonNull(driverId, "driverId");
-    }
-
-    LayerRecord withReferences(int n) {
-        return new LayerRecord(chainId, parent, diffId, driverId, compressedDigest, compressedSize,
-                uncompressedSize, compression, n, incomplete);
     }
 }

@@ -1,7 +1,6 @@
 package dev.strata.image.store;
 
 import dev.strata.image.DigestMismatchException;
-import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
@@ -27,34 +26,54 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Layers keyed by ChainID, each backed by a driver layer with a random id. A layer is registered from its blob in
- * one streaming pass (decompress, DiffID, apply), verified against the DiffID the image config promises, and only
- * then marked complete. The record is written with {@code incomplete=true} before the driver directory exists, so
- * a crash at any point leaves something {@link #cleanup} recognizes and removes.
+ * Layers keyed by ChainID, each backed by a driver layer with a random id.
  *
- * <p>Every method holds the store lock (registration holds it exclusively for the whole apply).
+ * <p><b>Registration</b> is split so that only its short bookkeeping steps take the store's exclusive lock: {@link
+ * #prepare} (lock: checks the parent and notes the new driver layer in the caller's {@link LayerLease}; no lock:
+ * creates it), {@link PreparedLayer#apply} (no lock: one streaming pass decompresses, computes digest and DiffID and
+ * applies, and the DiffID must equal what the image config promises), {@link PreparedLayer#publish} (lock: writes the
+ * record, which makes the layer visible). While a layer applies, other threads and processes keep downloading,
+ * reading and registering. A crash leaves a driver layer that no record owns and no live lease lists, which {@link
+ * #cleanup} removes. {@link #register} does the three steps in one call.
+ *
+ * <p><b>References</b> are not counted: a layer is in use while an image record's chain ({@code rootfs.diff_ids})
+ * contains it, or a live lease holds it or a layer above it. {@link #remove} and {@link #prune} remove only layers in
+ * no such use and without children, so an interrupted pull leaves no stray reference behind, and a pull in progress
+ * in another process keeps the layers it registered or reuses.
  */
 public final class LayerStore {
     private static final Logger LOG = LoggerFactory.getLogger(LayerStore.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /**
+     * The ChainIDs of every layer of every named image, and the top layers of mounted images; called under the
+     * exclusive lock.
+     */
+    @FunctionalInterface
+    interface ImageChains {
+        Set<Digest> all() throws IOException;
+    }
+
     private final Path dir;
     private final DiffDriver driver;
     private final StoreLock lock;
-    private final MountTable mounts;
+    private final Leases leases;
+    private final ImageChains images;
 
-    LayerStore(Path dir, DiffDriver driver, StoreLock lock, MountTable mounts) throws IOException {
+    LayerStore(Path dir, DiffDriver driver, StoreLock lock, Leases leases, ImageChains images) throws IOException {
         this.dir = dir;
         this.driver = driver;
         this.lock = lock;
-        this.mounts = mounts;
+        this.leases = leases;
+        this.images = images;
         Files.createDirectories(dir);
     }
 
     /**
      * Registers the layer in {@code blob} (plain, gzip or zstd tar) on top of {@code parent} (null: a base layer),
-     * or, when its ChainID is already stored, counts one more reference without reading the blob. The caller closes
-     * {@code blob}.
+     * or returns the stored layer with that ChainID without reading the blob. The caller closes {@code blob}. The
+     * layer is not referenced by anything when this returns: name an image that contains it, or hold it with a
+     * {@link LayerLease} ({@link #prepare} and {@link #hold}), or the next {@link #prune} removes it.
      *
      * @param expectedDiffId the DiffID the image config lists for this layer; the applied tar must match it
      * @throws DigestMismatchException when the blob's DiffID differs (nothing is kept)
@@ -64,45 +83,133 @@ public final class LayerStore {
         Objects.requireNonNull(blob, "blob");
         Objects.requireNonNull(expectedDiffId, "expectedDiffId");
         Digest chainId = parent == null ? expectedDiffId : ChainId.next(parent, expectedDiffId);
+        Optional<LayerRecord> existing = get(chainId);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        try (LayerLease lease = leases.open(); PreparedLayer layer = prepare(parent, expectedDiffId, lease)) {
+            layer.apply(blob);
+            return layer.publish();
+        }
+    }
+
+    /**
+     * If the complete layer {@code chainId} is stored, holds it (and so its parents) in {@code lease} and returns it.
+     * A pull calls this for layers it finds already stored: from then on no prune removes them before its image is
+     * named.
+     */
+    public Optional<LayerRecord> hold(Digest chainId, LayerLease lease) throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
-            Optional<LayerRecord> existing = read(chainId);
-            if (existing.isPresent() && !existing.get().incomplete()) {
-                LayerRecord r = existing.get().withReferences(existing.get().references() + 1);
-                write(r);
-                return r;
+            Optional<LayerRecord> r = read(chainId).filter(x -> !x.incomplete());
+            if (r.isPresent()) {
+                lease.hold(chainId);
             }
-            if (existing.isPresent()) {
-                discard(existing.get()); // left by a failure in this process; cleanup() handles other crashes
-            }
-            String parentDriverId = null;
+            return r;
+        }
+    }
+
+    /**
+     * Starts registering the layer with DiffID {@code diffId} on top of the complete layer {@code parent} (null: a
+     * base layer): creates a new driver layer, noted in {@code lease} so that no cleanup removes it while it is being
+     * applied, and holds {@code parent}. Then {@link PreparedLayer#apply} and {@link PreparedLayer#publish}; closing an
+     * unpublished layer discards it.
+     *
+     * <p>Only the bookkeeping holds the store lock, so layers of different chains (or of one chain, with a driver
+     * whose layers do not copy their parent) can be applied at the same time; the record of a layer is still
+     * published only after its parent's.
+     *
+     * @throws NotFoundException when {@code parent} is not a complete stored layer
+     */
+    public PreparedLayer prepare(Digest parent, Digest diffId, LayerLease lease) throws IOException {
+        Objects.requireNonNull(diffId, "diffId");
+        Objects.requireNonNull(lease, "lease");
+        Digest chainId = parent == null ? diffId : ChainId.next(parent, diffId);
+        String driverId = newDriverId();
+        String parentDriverId = null;
+        try (StoreLock.Held ignored = lock.exclusive()) {
             if (parent != null) {
                 LayerRecord p = read(parent).filter(r -> !r.incomplete()).orElseThrow(() -> new NotFoundException(
                         "parent layer " + parent + " of " + chainId + " is not stored"));
                 parentDriverId = p.driverId();
+                lease.hold(parent);
             }
-            LayerRecord pending = new LayerRecord(chainId, parent, expectedDiffId, newDriverId(), null, 0, 0, null,
-                    0, true);
-            write(pending); // before the driver directory exists: a crash from here on is recognizable
-            try {
-                driver.create(pending.driverId(), parentDriverId);
-                ApplyResult applied = driver.applyDiff(pending.driverId(), parentDriverId, blob);
-                if (!applied.diffId().equals(expectedDiffId)) {
-                    throw new DigestMismatchException("layer blob " + applied.digest() + " has DiffID "
-                            + applied.diffId() + " but the image config lists " + expectedDiffId);
+            lease.addPending(driverId); // before the driver layer exists: cleanup must never take it for an orphan
+        }
+        try {
+            driver.create(driverId, parentDriverId);
+        } catch (IOException | RuntimeException | Error e) {
+            forgetPending(driverId, lease, e);
+            throw e;
+        }
+        return new PreparedLayer(this, lease, chainId, parent, diffId, driverId, parentDriverId);
+    }
+
+    /** Applies {@code blob} to the prepared driver layer; no store lock is held. */
+    ApplyResult apply(PreparedLayer layer, InputStream blob) throws IOException {
+        ApplyResult applied = driver.applyDiff(layer.driverId(), layer.parentDriverId(), blob);
+        if (!applied.diffId().equals(layer.diffId())) {
+            throw new DigestMismatchException("layer blob " + applied.digest() + " has DiffID " + applied.diffId()
+                    + " but the image config lists " + layer.diffId());
+        }
+        return applied;
+    }
+
+    /**
+     * Writes the record of an applied layer. If another registration of the same ChainID was published first (a
+     * concurrent pull of a shared base), that one is kept and this driver layer removed.
+     */
+    LayerRecord publish(PreparedLayer layer, ApplyResult applied) throws IOException {
+        LayerRecord result;
+        boolean duplicate;
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            if (layer.parent() != null && read(layer.parent()).filter(r -> !r.incomplete()).isEmpty()) {
+                throw new NotFoundException("parent layer " + layer.parent() + " of " + layer.chainId()
+                        + " vanished while it was applied");
+            }
+            Optional<LayerRecord> existing = read(layer.chainId());
+            duplicate = existing.isPresent() && !existing.get().incomplete();
+            if (duplicate) {
+                result = existing.get();
+            } else {
+                if (existing.isPresent()) {
+                    discard(existing.get()); // an old-format incomplete record
                 }
-                LayerRecord done = new LayerRecord(chainId, parent, expectedDiffId, pending.driverId(),
+                result = new LayerRecord(layer.chainId(), layer.parent(), layer.diffId(), layer.driverId(),
                         applied.digest(), applied.size(), applied.uncompressedSize(),
-                        applied.compression().name().toLowerCase(Locale.ROOT), 1, false);
-                write(done);
-                return done;
-            } catch (IOException | RuntimeException | Error e) {
-                try {
-                    discard(pending);
-                } catch (IOException | RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
+                        applied.compression().name().toLowerCase(Locale.ROOT), false);
+                write(result);
             }
+            layer.lease().hold(layer.chainId());
+            if (!duplicate) {
+                layer.lease().removePending(layer.driverId());
+            }
+        }
+        if (duplicate) {
+            discardPending(layer);
+        }
+        return result;
+    }
+
+    /** Removes an unpublished driver layer and its note in the lease. */
+    void discardPending(PreparedLayer layer) throws IOException {
+        try {
+            if (driver.exists(layer.driverId())) {
+                driver.remove(layer.driverId());
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            forgetPending(layer.driverId(), layer.lease(), e);
+            throw e;
+        }
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            layer.lease().removePending(layer.driverId());
+        }
+    }
+
+    private void forgetPending(String driverId, LayerLease lease, Throwable failure) {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            lease.removePending(driverId); // if the driver layer is left behind, cleanup on the next open takes it
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -133,34 +240,81 @@ public final class LayerStore {
         driver.put(r.driverId());
     }
 
-    /**
-     * Drops one reference to {@code chainId}; a layer left with none, without children and not mounted (see
-     * {@link Store#mount}) is removed, and so on down its parents. Returns the ChainIDs removed.
-     */
-    public List<Digest> release(Digest chainId) throws IOException {
-        try (StoreLock.Held ignored = lock.exclusive()) {
-            LayerRecord r = read(chainId).filter(x -> !x.incomplete())
-                    .orElseThrow(() -> new NotFoundException("layer " + chainId + " is not stored"));
-            if (r.references() <= 0) {
-                throw new FailedPreconditionException("layer " + chainId + " has no references to release");
-            }
-            write(r.withReferences(r.references() - 1));
-            return removeUnreferenced(chainId);
+    /** Whether {@code chainId} is in a named image's chain or held by a live lease (directly or by a child). */
+    public boolean inUse(Digest chainId) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) { // exclusive: reading leases may delete dead ones
+            return used().contains(chainId);
         }
     }
 
-    /** Removes every layer without references and children; returns the ChainIDs removed. */
+    /**
+     * Removes layer {@code chainId} unless it is in use ({@link #inUse}) or has children; returns whether it was
+     * removed. Its parents stay (remove them in turn, or {@link #prune}).
+     *
+     * @throws NotFoundException when no complete layer {@code chainId} is stored
+     */
+    public boolean remove(Digest chainId) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            LayerRecord r = read(chainId).filter(x -> !x.incomplete())
+                    .orElseThrow(() -> new NotFoundException("layer " + chainId + " is not stored"));
+            if (used().contains(chainId) || hasChildren(chainId)) {
+                return false;
+            }
+            discard(r);
+            return true;
+        }
+    }
+
+    /**
+     * Removes those of {@code chainIds} (base first, e.g. one image's chain) that are stored, not in use and without
+     * children, trying the last first so that a chain goes from its top down; returns the ChainIDs removed.
+     */
+    public List<Digest> removeUnused(List<Digest> chainIds) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            Set<Digest> used = used();
+            List<Digest> removed = new ArrayList<>();
+            for (int i = chainIds.size() - 1; i >= 0; i--) {
+                Optional<LayerRecord> r = read(chainIds.get(i)).filter(x -> !x.incomplete());
+                if (r.isPresent() && !used.contains(r.get().chainId()) && !hasChildren(r.get().chainId())) {
+                    discard(r.get());
+                    removed.add(r.get().chainId());
+                }
+            }
+            return removed;
+        }
+    }
+
+    /**
+     * Removes {@code top} and then its parents, as far as each is stored, not in use and without children (the chain
+     * a released mount or a dropped mount record leaves behind); returns the ChainIDs removed.
+     */
+    List<Digest> removeUnusedChain(Digest top) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            List<Digest> chain = new ArrayList<>();
+            for (Digest current = top; current != null; ) {
+                Optional<LayerRecord> r = read(current);
+                if (r.isEmpty()) {
+                    break;
+                }
+                chain.add(0, current);
+                current = r.get().parent();
+            }
+            return removeUnused(chain);
+        }
+    }
+
+    /** Removes every complete layer that is not in use, children before parents; returns the ChainIDs removed. */
     public List<Digest> prune() throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
+            Set<Digest> used = used();
             List<Digest> removed = new ArrayList<>();
-            Set<Digest> pinned = mounts.layers();
             boolean progress = true;
             while (progress) {
                 progress = false;
                 for (LayerRecord r : readAll()) {
-                    if (!r.incomplete() && r.references() == 0 && !hasChildren(r.chainId())
-                            && !pinned.contains(r.chainId())) {
-                        removed.addAll(removeUnreferenced(r.chainId()));
+                    if (!r.incomplete() && !used.contains(r.chainId()) && !hasChildren(r.chainId())) {
+                        discard(r);
+                        removed.add(r.chainId());
                         progress = true;
                     }
                 }
@@ -175,6 +329,7 @@ public final class LayerStore {
      */
     void cleanup() throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
+            Set<String> applying = leases.live().pendingDriverIds(); // other processes' registrations in progress
             try (Stream<Path> s = Files.list(dir)) {
                 for (Path p : (Iterable<Path>) s::iterator) {
                     if (AtomicFiles.isTemp(p)) {
@@ -182,7 +337,7 @@ public final class LayerStore {
                     }
                 }
             }
-            Set<String> owned = new HashSet<>();
+            Set<String> owned = new HashSet<>(applying);
             for (LayerRecord r : readAll()) {
                 if (r.incomplete()) {
                     LOG.info("removing incomplete layer {} (driver id {}) left by an interrupted registration",
@@ -216,28 +371,16 @@ public final class LayerStore {
 
     // ---- plumbing (callers hold the lock) --------------------------------------------------------------------------
 
-    /** Removes {@code chainId} and then its parents while they have no references, children or mount. */
-    List<Digest> removeIfUnreferenced(Digest chainId) throws IOException {
-        try (StoreLock.Held ignored = lock.exclusive()) {
-            return removeUnreferenced(chainId);
-        }
-    }
-
-    private List<Digest> removeUnreferenced(Digest chainId) throws IOException {
-        List<Digest> removed = new ArrayList<>();
-        Set<Digest> pinned = mounts.layers();
-        Digest current = chainId;
-        while (current != null) {
-            Optional<LayerRecord> r = read(current);
-            if (r.isEmpty() || r.get().incomplete() || r.get().references() > 0 || hasChildren(current)
-                    || pinned.contains(current)) {
-                break;
+    /** Every ChainID in use: the chains of named images, and what live leases hold with all its parents. */
+    private Set<Digest> used() throws IOException {
+        Set<Digest> used = new HashSet<>(images.all());
+        for (Digest held : leases.live().held()) {
+            Digest current = held;
+            while (current != null && used.add(current)) {
+                current = read(current).map(LayerRecord::parent).orElse(null);
             }
-            discard(r.get());
-            removed.add(current);
-            current = r.get().parent();
         }
-        return removed;
+        return used;
     }
 
     private boolean hasChildren(Digest chainId) throws IOException {

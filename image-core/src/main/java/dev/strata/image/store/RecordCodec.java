@@ -31,7 +31,6 @@ final class RecordCodec {
         n.put("compressedSize", r.compressedSize());
         n.put("uncompressedSize", r.uncompressedSize());
         n.put("compression", r.compression());
-        n.put("references", r.references());
         n.put("incomplete", r.incomplete());
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
     }
@@ -42,8 +41,7 @@ final class RecordCodec {
             return new LayerRecord(digest(n, "chainId", true), digest(n, "parent", false),
                     digest(n, "diffId", true), text(n, "driverId", true), digest(n, "compressedDigest", false),
                     n.path("compressedSize").asLong(), n.path("uncompressedSize").asLong(),
-                    text(n, "compression", false), n.path("references").asInt(),
-                    n.path("incomplete").asBoolean(false));
+                    text(n, "compression", false), n.path("incomplete").asBoolean(false));
         } catch (IOException | RuntimeException e) {
             throw new InvalidImageException("damaged layer record " + from + ": " + e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.content.ContentStore;
+import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.driver.DiffDriver;
 import dev.strata.image.driver.GraphDriverProvider;
@@ -32,8 +33,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The store an embedder opens: blobs in an OCI image layout ({@code <root>/content}), layers by ChainID
@@ -60,9 +63,11 @@ public final class Store implements AutoCloseable {
     private final DiffDriver driver;
     private final LayerStore layers;
     private final ImageStore images;
+    private final ImageChains chains;
+    private final Leases leases;
 
     private Store(Path root, StoreLock lock, MountTable mounts, ContentStore content, DiffDriver driver,
-                  LayerStore layers, ImageStore images) {
+                  LayerStore layers, ImageStore images, ImageChains chains, Leases leases) {
         this.root = root;
         this.lock = lock;
         this.mounts = mounts;
@@ -70,6 +75,8 @@ public final class Store implements AutoCloseable {
         this.driver = driver;
         this.layers = layers;
         this.images = images;
+        this.chains = chains;
+        this.leases = leases;
     }
 
     /** Opens (creating if needed) the store at {@code root} and cleans up after any crashed writer. */
@@ -93,15 +100,22 @@ public final class Store implements AutoCloseable {
             try {
                 Path tmp = real.resolve("tmp");
                 Files.createDirectories(tmp);
+                ImageStore images = new ImageStore(real.resolve("images.json"), lock);
+                ImageChains chains = new ImageChains(images, content);
+                Leases leases = new Leases(real.resolve("leases"));
                 MountTable mounts = new MountTable(real.resolve("mounts.json"));
-                LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock, mounts);
+                // In use: every layer of a named image, and a mounted image's top layer (its parents have a child).
+                LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock, leases, () -> {
+                    Set<Digest> used = new HashSet<>(chains.all());
+                    used.addAll(mounts.layers());
+                    return used;
+                });
                 reconcileMounts(mounts, layers, driver);
                 layers.cleanup();
                 for (Path p : listTemps(real)) { // an images.json write cut short
                     Files.deleteIfExists(p);
                 }
-                return new Store(real, lock, mounts, content, driver, layers,
-                        new ImageStore(real.resolve("images.json"), lock));
+                return new Store(real, lock, mounts, content, driver, layers, images, chains, leases);
             } catch (IOException | RuntimeException e) {
                 driver.close();
                 throw e;
@@ -139,7 +153,7 @@ public final class Store implements AutoCloseable {
             }
         }
         for (Digest d : dropped) {
-            layers.removeIfUnreferenced(d);
+            layers.removeUnusedChain(d);
         }
     }
 
@@ -190,51 +204,119 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * A new lease: what an unfinished image needs stays stored until the lease is closed (see {@link LayerLease}).
+     * Register the image's layers under it ({@link LayerStore#hold}, {@link LayerStore#prepare}), name the image with
+     * {@link #putImage}, then close it.
+     */
+    public LayerLease lease() throws IOException {
+        return leases.open();
+    }
+
+    /**
      * Names an image whose manifest, config and layer blobs are already in {@link #content()}: registers its layers
      * in order (each verified against the config's {@code rootfs.diff_ids}; stored ChainIDs are reused), tags the
      * manifest in the content store (so content gc keeps it) and records the name. A name already in use moves to
-     * the new image and the old image's layer references are released.
+     * the new image, and layers only the old image used are removed.
      */
     public ImageRecord addImage(String name, Digest manifestDigest) throws IOException {
         return addImage(name, manifestDigest, ProgressListener.NONE);
     }
 
-    /** {@link #addImage(String, Digest)}, reporting {@link ProgressEvent.Extracting} before each layer. */
+    /**
+     * {@link #addImage(String, Digest)}, reporting {@link ProgressEvent.AlreadyExists} for each layer whose ChainID
+     * is stored and {@link ProgressEvent.Extracting} before each layer it applies. On failure the layers it
+     * registered and nothing else uses are removed again.
+     */
     public ImageRecord addImage(String name, Digest manifestDigest, ProgressListener listener) throws IOException {
         ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
-        content.tag(name, new Descriptor(manifest.mediaType(), manifestDigest, manifest.size()));
+        List<Digest> chain = ChainId.all(config.diffIds());
         List<Digest> registered = new ArrayList<>();
-        Digest parent = null;
-        try {
-            for (int i = 0; i < manifest.layers().size(); i++) {
-                listener.onEvent(new ProgressEvent.Extracting(manifest.layers().get(i).digest()));
-                try (InputStream in = content.open(manifest.layers().get(i).digest(), true)) {
-                    parent = layers.register(in, parent, config.diffIds().get(i)).chainId();
+        try (LayerLease lease = lease()) {
+            try {
+                int stored = holdStoredPrefix(chain, lease);
+                for (int i = 0; i < stored; i++) {
+                    listener.onEvent(new ProgressEvent.AlreadyExists(manifest.layers().get(i).digest()));
                 }
-                registered.add(parent);
-            }
-        } catch (IOException | RuntimeException e) {
-            for (int i = registered.size() - 1; i >= 0; i--) {
+                for (int i = stored; i < chain.size(); i++) {
+                    Descriptor blob = manifest.layers().get(i);
+                    listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
+                    try (PreparedLayer layer = layers.prepare(i == 0 ? null : chain.get(i - 1),
+                            config.diffIds().get(i), lease);
+                         InputStream in = content.open(blob.digest(), false)) {
+                        // The applier hashes the blob in its single pass: checked here instead of a second hash.
+                        checkBlob(blob, layer.apply(in));
+                        layer.publish();
+                    }
+                    registered.add(chain.get(i));
+                }
+                return putImage(name, manifestDigest);
+            } catch (IOException | RuntimeException | Error e) {
+                lease.close(); // first: it protects what it registered
                 try {
-                    layers.release(registered.get(i));
+                    layers.removeUnused(registered);
                 } catch (IOException | RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
                 }
+                throw e;
             }
-            throw e;
         }
+    }
+
+    /**
+     * How many layers of {@code chain}, from the base, are stored: holds the topmost of them in {@code lease} (which
+     * protects those below it) and returns its index + 1 (0: none). A stored layer's parents are always stored.
+     */
+    public int holdStoredPrefix(List<Digest> chain, LayerLease lease) throws IOException {
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            if (layers.hold(chain.get(i), lease).isPresent()) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Throws unless {@code applied} (what applying a blob computed) is the blob {@code expected}. */
+    public static void checkBlob(Descriptor expected, ApplyResult applied) {
+        if (!applied.digest().equals(expected.digest()) || applied.size() != expected.size()) {
+            throw new DigestMismatchException("layer blob is " + applied.digest() + " (" + applied.size()
+                    + " bytes) but the manifest lists " + expected.digest() + " (" + expected.size() + " bytes)");
+        }
+    }
+
+    /**
+     * Records the name of an image whose manifest and config are in {@link #content()} and whose layers are all
+     * registered (held by the caller's lease until now): tags the manifest in the content store and writes the image
+     * record, which references the layers from then on. A name already in use moves to the new image, and layers only
+     * the old image used are removed.
+     *
+     * @throws NotFoundException when a layer of the image is not stored
+     */
+    public ImageRecord putImage(String name, Digest manifestDigest) throws IOException {
+        ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
+        ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
+        checkLayerCount(manifest, config);
+        List<Digest> chain = ChainId.all(config.diffIds());
         ImageRecord record = new ImageRecord(name, manifestDigest, manifest.config().digest());
-        Optional<ImageRecord> old = images.put(record);
-        if (old.isPresent()) {
-            releaseLayers(old.get());
+        Optional<ImageRecord> old;
+        try (LayerLease check = lease()) {
+            // Held, the top layer (and so the chain) cannot go away between this check and the record.
+            if (!chain.isEmpty() && layers.hold(chain.get(chain.size() - 1), check).isEmpty()) {
+                throw new NotFoundException("image " + name + " (" + manifestDigest + "): layer "
+                        + chain.get(chain.size() - 1) + " is not stored");
+            }
+            content.tag(name, new Descriptor(manifest.mediaType(), manifestDigest, manifest.size()));
+            old = images.put(record);
+        }
+        if (old.isPresent() && !old.get().equals(record)) {
+            layers.removeUnused(chains.of(old.get()));
         }
         return record;
     }
 
     /**
-     * Forgets the name and releases its layers; blobs stay until {@link #gc}.
+     * Forgets the name; layers no other image, mount or lease uses are removed; blobs stay until {@link #gc}.
      *
      * @throws FailedPreconditionException when the image is mounted ({@link #mount})
      */
@@ -248,7 +330,7 @@ public final class Store implements AutoCloseable {
             ImageRecord r = images.remove(name).orElseThrow(() -> new NotFoundException("no image named " + name
                     + " in " + root));
             content.untag(name);
-            releaseLayers(r);
+            layers.removeUnused(chains.of(r));
         }
     }
 
@@ -335,7 +417,7 @@ public final class Store implements AutoCloseable {
                     driver.unmountView(layer.get().driverId());
                 }
             }
-            layers.removeIfUnreferenced(found.layer());
+            layers.removeUnusedChain(found.layer());
             return 0;
         }
     }
@@ -366,7 +448,7 @@ public final class Store implements AutoCloseable {
         ImageRecord r = image(name);
         ImageConfig config = Manifests.parseConfig(content.readSmall(r.config()));
         return config.diffIds().isEmpty() ? Optional.empty()
-                : Optional.of(dev.strata.image.digest.ChainId.of(config.diffIds()));
+                : Optional.of(ChainId.of(config.diffIds()));
     }
 
     /** Writes the flattened root file system of image {@code name} into {@code target} (created if missing). */
@@ -396,11 +478,7 @@ public final class Store implements AutoCloseable {
             try (InputStream in = content.open(layer.digest(), false)) {
                 applied = applier.apply(in, target);
             }
-            if (!applied.digest().equals(layer.digest()) || applied.size() != layer.size()) {
-                throw new DigestMismatchException("layer " + i + " blob is " + applied.digest() + " ("
-                        + applied.size() + " bytes) but the manifest lists " + layer.digest() + " ("
-                        + layer.size() + " bytes)");
-            }
+            checkBlob(layer, applied);
             if (!applied.diffId().equals(config.diffIds().get(i))) {
                 throw new DigestMismatchException("layer " + i + " (" + layer.digest() + ") has DiffID "
                         + applied.diffId() + " but the config lists " + config.diffIds().get(i));
@@ -474,6 +552,36 @@ public final class Store implements AutoCloseable {
         driver.close();
     }
 
+    /** The ChainIDs of named images, from their configs (immutable by digest, so parsed once per store). */
+    static final class ImageChains {
+        private final ImageStore images;
+        private final ContentStore content;
+        private final Map<Digest, List<Digest>> byConfig = new ConcurrentHashMap<>();
+
+        ImageChains(ImageStore images, ContentStore content) {
+            this.images = images;
+            this.content = content;
+        }
+
+        /** Base first. */
+        List<Digest> of(ImageRecord r) throws IOException {
+            List<Digest> chain = byConfig.get(r.config());
+            if (chain == null) {
+                chain = ChainId.all(Manifests.parseConfig(content.readSmall(r.config())).diffIds());
+                byConfig.put(r.config(), chain);
+            }
+            return chain;
+        }
+
+        Set<Digest> all() throws IOException {
+            Set<Digest> all = new HashSet<>();
+            for (ImageRecord r : images.list()) {
+                all.addAll(of(r));
+            }
+            return all;
+        }
+    }
+
     @Override
     public String toString() {
         return "Store[" + root + ", " + driver.name() + "]";
@@ -481,16 +589,6 @@ public final class Store implements AutoCloseable {
 
     private ImageRecord image(String name) throws IOException {
         return images.get(name).orElseThrow(() -> new NotFoundException("no image named " + name + " in " + root));
-    }
-
-    private void releaseLayers(ImageRecord r) throws IOException {
-        ImageConfig config = Manifests.parseConfig(content.readSmall(r.config()));
-        List<Digest> chain = dev.strata.image.digest.ChainId.all(config.diffIds());
-        for (int i = chain.size() - 1; i >= 0; i--) {
-            if (layers.get(chain.get(i)).isPresent()) {
-                layers.release(chain.get(i));
-            }
-        }
     }
 
     private static void checkLayerCount(ImageManifest manifest, ImageConfig config) {

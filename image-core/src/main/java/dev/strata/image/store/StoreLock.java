@@ -39,11 +39,12 @@ final class StoreLock {
         void close() throws IOException;
     }
 
-    /** Blocks until no writer holds the store, in any process; inside {@link #exclusive} of this thread it is free. */
+    /**
+     * Blocks until no writer holds the store, in any process. Inside this thread's exclusive hold it is just a nested
+     * hold: the exclusive file lock already covers it (and a second file lock would overlap it).
+     */
     Held shared() throws IOException {
         if (local.isWriteLockedByCurrentThread()) {
-            // a writer reading: its exclusive file lock already covers it, and a second (shared) file lock on the
-            // same channel would overlap it
             local.readLock().lock();
             return () -> local.readLock().unlock();
         }

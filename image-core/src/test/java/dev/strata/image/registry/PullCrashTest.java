@@ -162,6 +162,11 @@ class PullCrashTest {
                         assertThat(Files.readAllBytes(rootfs.resolve("layer" + i + ".bin")))
                                 .as("trial %d: layer%d.bin", trial, i).isEqualTo(files.get(i));
                     }
+                    // Layers the killed pull registered are referenced by the image alone, not once more.
+                    store.removeImage(result.name());
+                    assertThat(store.layers().list()).as("trial %d: layers after removing the image", trial)
+                            .isEmpty();
+                    assertThat(store.driver().layers()).isEmpty();
                 }
                 assertAllBlobsMatchTheirNames(content);
             }

@@ -4,6 +4,7 @@ import dev.strata.image.DigestMismatchException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
+import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.model.ImageManifest;
 import dev.strata.image.model.Platform;
@@ -53,6 +54,9 @@ class PullerTest {
     static ImageManifest layered;
     static OciImages.Image big;
     static OciImages.Image arm;
+    /** {@link #layered}'s three layers and a fourth of 1.5 MiB random bytes. */
+    static ImageManifest more;
+    static List<Digest> moreChain;
 
     @TempDir
     Path tmp;
@@ -69,12 +73,24 @@ class PullerTest {
 
         Path layout = shared.resolve("layered");
         ContentStore content = ContentStore.open(layout);
-        layered = TestImages.write(content, List.of(
+        List<byte[]> tars = List.of(
                 new TarBuilder().dir("etc").file("etc/os-release", "base\n").file("etc/gone", "x\n").end().bytes(),
                 new TarBuilder().dir("etc").file("etc/os-release", "child\n").file("app.txt", "app\n").end().bytes(),
-                new TarBuilder().dir("etc").file("etc/.wh.gone", "").end().bytes()));
+                new TarBuilder().dir("etc").file("etc/.wh.gone", "").end().bytes());
+        layered = TestImages.write(content, tars);
         content.tag("v1", layered.descriptor());
         registry.seed(layout, "v1", "test/layered", "v1", false);
+
+        byte[] noise = new byte[1536 * 1024];
+        new Random(11).nextBytes(noise);
+        List<byte[]> moreTars = new java.util.ArrayList<>(tars);
+        moreTars.add(new TarBuilder().entry("noise.bin").data(noise).add().end().bytes());
+        Path moreLayout = shared.resolve("more");
+        ContentStore moreContent = ContentStore.open(moreLayout);
+        more = TestImages.write(moreContent, moreTars);
+        moreChain = ChainId.all(moreTars.stream().map(Digest::sha256).toList());
+        moreContent.tag("v1", more.descriptor());
+        registry.seed(moreLayout, "v1", "test/more", "v1", false);
 
         byte[] random = new byte[3 * 1024 * 1024 + 17];
         new Random(7).nextBytes(random);
@@ -155,7 +171,9 @@ class PullerTest {
                 layered.digest()));
         assertThat(eventsOf(ProgressEvent.Done.class)).hasSize(4);
         for (var layer : layered.layers()) {
-            assertThat(downloadThreads.get(layer.digest())).isIn("strata-pull-1", "strata-pull-2");
+            // A layer applied while it downloads is read by the applier's decoder thread of that pool thread.
+            assertThat(downloadThreads.get(layer.digest())).isIn("strata-pull-1", "strata-pull-2",
+                    "strata-layer-decode");
         }
         assertThat(eventsOf(ProgressEvent.Extracting.class)).extracting(ProgressEvent::digest)
                 .containsExactlyElementsOf(layered.layers().stream().map(d -> d.digest()).toList());
@@ -323,6 +341,97 @@ class PullerTest {
             try (var in = store.content().open(layer, true)) {
                 assertThat(in.readAllBytes()).hasSize((int) size); // read to EOF: verified against its digest
             }
+        }
+    }
+
+    private int indexOf(ProgressEvent e) {
+        return events.indexOf(e);
+    }
+
+    @Test
+    void layersAreRegisteredWhileALaterBlobStillDownloadsAndTheNextLayerAppliesAsItDownloads() throws Exception {
+        Digest slow = more.layers().get(3).digest();
+        proxy.inject("/blobs/" + slow, 1, new FaultProxy.Throttle(1024 * 1024));
+        List<Boolean> lowerLayersStoredMidDownload = new CopyOnWriteArrayList<>();
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            Digest third = moreChain.get(2);
+            PullOptions opts = options(3).withJobs(2).withListener(e -> {
+                events.add(e);
+                if (e instanceof ProgressEvent.Downloading d && d.digest().equals(slow) && d.bytes() > 512 * 1024
+                        && d.bytes() < d.total()) {
+                    try {
+                        lowerLayersStoredMidDownload.add(store.layers().get(third).isPresent());
+                    } catch (IOException ex) {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                }
+            });
+            PullResult result = new Puller(store).pull(ref(proxy.host(), "test/more:v1"), opts);
+            assertThat(result.manifestDigest()).isEqualTo(more.digest());
+            store.unpack(result.name(), tmp.resolve("rootfs"));
+            assertThat(tmp.resolve("rootfs/noise.bin")).hasSize(1536 * 1024);
+        }
+        assertThat(lowerLayersStoredMidDownload).as("the first three layers were registered while the fourth "
+                + "downloaded").isNotEmpty().contains(true);
+        Digest first = more.layers().get(0).digest();
+        assertThat(indexOf(new ProgressEvent.Extracting(first))).as("the base layer was applied as it downloaded")
+                .isLessThan(indexOf(new ProgressEvent.Done(first))).isNotNegative();
+    }
+
+    @Test
+    void storedChainsAreNotDownloadedEvenWhenTheirBlobsAreGone() throws Exception {
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            new Puller(store).pull(ref(proxy.host(), "test/layered:v1"), options(3));
+            for (var layer : layered.layers()) {
+                assertThat(store.content().delete(layer.digest())).isTrue(); // as a content gc might have
+            }
+            events.clear();
+            PullResult result = new Puller(store).pull(ref(proxy.host(), "test/more:v1"), options(3));
+
+            for (var layer : more.layers().subList(0, 3)) {
+                assertThat(proxy.count("/blobs/" + layer.digest())).as("requests for stored layer %s",
+                        layer.digest()).isEqualTo(1); // the first pull's, no HEAD or GET since
+                assertThat(events).contains(new ProgressEvent.AlreadyExists(layer.digest()));
+            }
+            assertThat(proxy.count("GET /v2/test/more/blobs/" + more.layers().get(3).digest())).isEqualTo(1);
+            assertThat(result.alreadyPresent()).containsAll(more.layers().subList(0, 3).stream()
+                    .map(l -> l.digest()).toList());
+            assertThat(result.downloaded()).containsExactly(more.config().digest(), more.layers().get(3).digest());
+            assertThat(store.layers().list()).hasSize(4);
+            Digest top = store.topLayer(result.name()).orElseThrow();
+            Path dir = store.layers().mount(top);
+            try {
+                assertThat(dir.resolve("app.txt")).hasContent("app");
+                assertThat(dir.resolve("noise.bin")).hasSize(1536 * 1024);
+                assertThat(dir.resolve("etc/gone")).doesNotExist();
+            } finally {
+                store.layers().unmount(top);
+            }
+        }
+    }
+
+    @Test
+    void failureMidwayRemovesTheLayersThisPullRegisteredAndNothingElse() throws Exception {
+        Digest bad = more.layers().get(3).digest();
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            proxy.inject("/blobs/" + bad, 1, new FaultProxy.Corrupt(200_000));
+            assertThatThrownBy(() -> new Puller(store).pull(ref(proxy.host(), "test/more:v1"), options(3).withJobs(1)))
+                    .isInstanceOf(DigestMismatchException.class).hasMessageContaining(bad.toString());
+            assertThat(eventsOf(ProgressEvent.Extracting.class)).extracting(ProgressEvent::digest)
+                    .as("three layers were registered before the failure")
+                    .containsSequence(more.layers().subList(0, 3).stream().map(l -> l.digest()).toList());
+            assertThat(store.layers().list()).isEmpty();
+            assertThat(store.driver().layers()).isEmpty();
+            assertThat(store.images().list()).isEmpty();
+            assertThat(store.content().exists(bad)).isFalse();
+
+            new Puller(store).pull(ref(proxy.host(), "test/layered:v1"), options(3));
+            proxy.inject("/blobs/" + bad, 1, new FaultProxy.Corrupt(200_000));
+            assertThatThrownBy(() -> new Puller(store).pull(ref(proxy.host(), "test/more:v1"), options(3)))
+                    .isInstanceOf(DigestMismatchException.class);
+            assertThat(store.layers().list()).as("the layers of the image pulled before stay").hasSize(3);
+            assertThat(store.driver().layers()).hasSize(3);
+            assertThat(store.layers().prune()).isEmpty();
         }
     }
 }

@@ -80,7 +80,6 @@ class LayerStoreTest {
         };
         LayerRecord again = store.layers().register(untouchable, null, BASE_ID);
         assertThat(again.driverId()).isEqualTo(first.driverId());
-        assertThat(again.references()).isEqualTo(2);
         assertThat(store.driver().layers()).hasSize(1);
     }
 
@@ -101,15 +100,82 @@ class LayerStoreTest {
     }
 
     @Test
-    void releaseRemovesUnreferencedLayersDownTheChain() throws IOException {
+    void removeKeepsLayersWithChildrenOrHeldByALease() throws IOException {
         LayerRecord base = register(BASE, null);
-        register(BASE, null); // second reference to the base
         LayerRecord child = register(CHILD, base.chainId());
-        assertThat(store.layers().release(base.chainId())).isEmpty();
-        assertThat(store.layers().release(base.chainId())).as("child keeps it").isEmpty();
-        assertThat(store.layers().release(child.chainId())).containsExactly(child.chainId(), base.chainId());
-        assertThat(store.layers().list()).isEmpty();
+        assertThat(store.layers().remove(base.chainId())).as("child keeps it").isFalse();
+        try (LayerLease lease = store.lease()) {
+            assertThat(store.layers().hold(child.chainId(), lease)).hasValue(child);
+            assertThat(store.layers().inUse(base.chainId())).as("held through its child").isTrue();
+            assertThat(store.layers().prune()).isEmpty();
+            assertThat(store.layers().remove(child.chainId())).isFalse();
+        }
+        assertThat(store.layers().inUse(child.chainId())).isFalse();
+        assertThat(store.layers().remove(child.chainId())).isTrue();
+        assertThat(store.layers().prune()).containsExactly(base.chainId());
         assertThat(store.driver().layers()).isEmpty();
+        assertThatThrownBy(() -> store.layers().remove(base.chainId())).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void preparedLayerIsInvisibleUntilPublishedAndDiscardedWhenClosedUnpublished() throws IOException {
+        LayerRecord base = register(BASE, null);
+        Digest childChain = ChainId.next(BASE_ID, CHILD_ID);
+        try (LayerLease lease = store.lease()) {
+            try (PreparedLayer layer = store.layers().prepare(BASE_ID, CHILD_ID, lease)) {
+                assertThat(layer.chainId()).isEqualTo(childChain);
+                layer.apply(new ByteArrayInputStream(TestImages.gzip(CHILD)));
+                assertThat(store.layers().get(childChain)).isEmpty();
+                assertThat(store.driver().layers()).hasSize(2);
+                assertThat(store.layers().prune()).as("the lease holds the parent").isEmpty();
+            }
+            assertThat(store.driver().layers()).containsExactly(base.driverId());
+            try (PreparedLayer layer = store.layers().prepare(BASE_ID, CHILD_ID, lease)) {
+                layer.apply(new ByteArrayInputStream(TestImages.gzip(CHILD)));
+                assertThat(layer.publish().chainId()).isEqualTo(childChain);
+            }
+            assertThat(store.layers().get(childChain)).isPresent();
+            assertThat(lease.held()).contains(childChain);
+        }
+    }
+
+    @Test
+    void twoRegistrationsOfOneChainIdKeepTheFirstPublished() throws IOException {
+        try (LayerLease a = store.lease(); LayerLease b = store.lease();
+             PreparedLayer first = store.layers().prepare(null, BASE_ID, a);
+             PreparedLayer second = store.layers().prepare(null, BASE_ID, b)) {
+            first.apply(new ByteArrayInputStream(BASE));
+            second.apply(new ByteArrayInputStream(TestImages.gzip(BASE)));
+            LayerRecord won = second.publish();
+            assertThat(first.publish()).isEqualTo(won);
+            assertThat(store.driver().layers()).containsExactly(won.driverId());
+        }
+    }
+
+    @Test
+    void openKeepsTheLayerAnotherProcessIsApplyingAndRemovesADeadLeasesOne() throws Exception {
+        register(BASE, null);
+        LayerLease lease = store.lease();
+        PreparedLayer layer = store.layers().prepare(BASE_ID, CHILD_ID, lease);
+        // Another opener (same JVM here; across processes the lease file's lock says the same) cleans up:
+        try (Store other = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER))) {
+            assertThat(other.driver().layers()).hasSize(2);
+        }
+        layer.apply(new ByteArrayInputStream(TestImages.gzip(CHILD)));
+        layer.publish();
+        lease.close();
+        assertThat(store.layers().prune()).hasSize(2);
+
+        // A dead process's lease: the file is there but nobody holds its lock.
+        Path dead = root.resolve("leases/0-dead.lease");
+        Files.writeString(dead, "hold " + BASE_ID + "\npending cafe\n");
+        register(BASE, null);
+        store.driver().create("cafe", null);
+        store.close();
+        store = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER));
+        assertThat(dead).doesNotExist();
+        assertThat(store.driver().layers()).doesNotContain("cafe");
+        assertThat(store.layers().prune()).containsExactly(BASE_ID);
     }
 
     @Test
@@ -117,7 +183,7 @@ class LayerStoreTest {
         LayerRecord base = register(BASE, null);
         // what a kill leaves: an incomplete record with a half-made driver layer, an orphan, a temp record
         LayerRecord half = new LayerRecord(ChainId.next(BASE_ID, CHILD_ID), BASE_ID, CHILD_ID, "deadbeef", null, 0,
-                0, null, 0, true);
+                0, null, true);
         AtomicFiles.write(root.resolve("layers/" + half.chainId().encoded() + ".json"), RecordCodec.layer(half));
         store.driver().create("deadbeef", base.driverId());
         store.driver().create("orphan", null);

@@ -13,9 +13,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -119,5 +121,68 @@ class StoreTest {
         assertThat(store.layers().list()).isEmpty();
         assertThat(store.images().list()).isEmpty();
         assertThatThrownBy(() -> store.unpack(bad, tmp.resolve("bad"))).isInstanceOf(DigestMismatchException.class);
+    }
+
+    @Test
+    void layersRegisteredBeforeAnImageIsNamedAreReferencedOnlyByTheImage() throws IOException {
+        ImageManifest m = TestImages.write(store.content(), LAYERS);
+        // What a pull killed after registering two layers leaves; the re-run registers them again.
+        Digest base = store.layers().register(new ByteArrayInputStream(TestImages.gzip(LAYERS.get(0))), null,
+                Digest.sha256(LAYERS.get(0))).chainId();
+        store.layers().register(new ByteArrayInputStream(TestImages.gzip(LAYERS.get(1))), base,
+                Digest.sha256(LAYERS.get(1)));
+        store.addImage("app", m.digest());
+        store.addImage("app", m.digest()); // naming it again adds no reference either
+        assertThat(store.layers().list()).hasSize(3);
+        store.removeImage("app");
+        assertThat(store.layers().list()).as("no reference outlives the image").isEmpty();
+        assertThat(store.driver().layers()).isEmpty();
+    }
+
+    @Test
+    void killedRegistrationKeepsItsLayersWhileAliveAndLeavesNoReferenceWhenKilled() throws Exception {
+        ImageManifest m = TestImages.write(store.content(), LAYERS);
+        Path log = tmp.resolve("child.log");
+        Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx64m",
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                LeaseHolderMain.class.getName(), root.toString(), m.digest().toString(), "2")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!Files.readString(log).contains("registered")) {
+                assertThat(child.isAlive()).as("child: %s", Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("child did not register in time").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            // An in-flight registration in another process: gc and a reopening writer keep its layers.
+            assertThat(store.layers().prune()).isEmpty();
+            store.close();
+            store = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER));
+            assertThat(store.layers().list()).hasSize(2);
+            assertThat(store.layers().prune()).isEmpty();
+        } finally {
+            child.destroyForcibly().waitFor(); // SIGKILL
+        }
+        store.close();
+        store = Store.open(root, StoreOptions.defaults(), List.of(PlainDirDriver.PROVIDER));
+        assertThat(root.resolve("leases")).isEmptyDirectory();
+        store.addImage("app", m.digest()); // the re-run: reuses the two layers
+        assertThat(store.layers().list()).hasSize(3);
+        store.removeImage("app");
+        assertThat(store.layers().list()).isEmpty();
+        assertThat(store.driver().layers()).isEmpty();
+    }
+
+    @Test
+    void failedAddImageRemovesWhatItRegisteredButNotWhatOthersUse() throws IOException {
+        ImageManifest base = TestImages.write(store.content(), LAYERS.subList(0, 1));
+        store.addImage("base", base.digest());
+        ImageManifest full = TestImages.write(store.content(), LAYERS);
+        store.content().delete(full.layers().get(2).digest()); // the third blob is missing: fails after two layers
+        assertThatThrownBy(() -> store.addImage("full", full.digest())).isInstanceOf(NotFoundException.class);
+        assertThat(store.layers().list()).extracting(LayerRecord::chainId)
+                .containsExactly(Digest.sha256(LAYERS.get(0)));
+        assertThat(store.driver().layers()).hasSize(1);
+        assertThat(store.images().list()).extracting(ImageRecord::name).containsExactly("base");
     }
 }

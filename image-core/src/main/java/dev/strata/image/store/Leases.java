@@ -1,0 +1,156 @@
+package dev.strata.image.store;
+
+import dev.strata.image.digest.Digest;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The lease files of a store, {@code <root>/leases/<uuid>.lease}: one per unfinished image, exclusively file-locked
+ * by its process for its whole life. A lease whose lock can be taken belongs to a dead process and is deleted.
+ */
+final class Leases {
+    private static final String SUFFIX = ".lease";
+    /** Leases of this JVM by file: the JVM refuses a second lock on a file it already locks, so ask this map first. */
+    private static final Map<Path, LayerLease> LIVE = new ConcurrentHashMap<>();
+
+    private final Path dir;
+
+    Leases(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+    }
+
+    /** What the live leases protect. */
+    record Protected(Set<Digest> held, Set<String> pendingDriverIds) {
+    }
+
+    /**
+     * A new, empty lease. Created and locked under a temp name, then renamed: a reader never finds a lease file that is
+     * not locked yet (and so never takes it for the leftover of a dead process).
+     */
+    LayerLease open() throws IOException {
+        String id = UUID.randomUUID().toString();
+        Path temp = dir.resolve(id + AtomicFiles.TEMP_INFIX + "new");
+        Path file = dir.resolve(id + SUFFIX);
+        FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        LayerLease lease = null;
+        try {
+            FileLock lock = ch.lock();
+            lease = new LayerLease(file, ch, lock, this);
+            LIVE.put(file, lease); // before the file appears: live() must never open a second channel on it
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            return lease;
+        } catch (IOException | RuntimeException e) {
+            if (lease != null) {
+                LIVE.remove(file, lease);
+            }
+            try {
+                ch.close();
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    void forget(LayerLease lease) {
+        LIVE.remove(lease.file(), lease);
+    }
+
+    /**
+     * Reads every live lease; deletes the files of dead ones (and temp files older than a minute, which a process
+     * killed inside {@link #open} leaves). The caller holds the store lock exclusively.
+     */
+    Protected live() throws IOException {
+        Set<Digest> held = new HashSet<>();
+        Set<String> pending = new HashSet<>();
+        for (Path p : list()) {
+            String name = p.getFileName().toString();
+            if (AtomicFiles.isTemp(p)) {
+                deleteIfOld(p);
+                continue;
+            }
+            if (!name.endsWith(SUFFIX)) {
+                continue;
+            }
+            LayerLease mine = LIVE.get(p);
+            if (mine != null) {
+                held.addAll(mine.held());
+                pending.addAll(mine.pending());
+                continue;
+            }
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileLock probe = ch.tryLock();
+                if (probe != null) { // nobody holds it: its process is gone
+                    Files.deleteIfExists(p);
+                    probe.release();
+                    continue;
+                }
+                decode(Files.readString(p, StandardCharsets.UTF_8), held, pending);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // closed meanwhile
+            }
+        }
+        return new Protected(held, pending);
+    }
+
+    private List<Path> list() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return new ArrayList<>(s.toList());
+        }
+    }
+
+    private static void deleteIfOld(Path p) throws IOException {
+        try {
+            if (Files.getLastModifiedTime(p).toMillis() < System.currentTimeMillis() - 60_000) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // renamed or deleted meanwhile
+        }
+    }
+
+    static String encode(Collection<Digest> held, Collection<String> pending) {
+        StringBuilder sb = new StringBuilder();
+        for (Digest d : held) {
+            sb.append("hold ").append(d).append('\n');
+        }
+        for (String id : pending) {
+            sb.append("pending ").append(id).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Lines without their newline are ignored: they cannot be complete. */
+    static void decode(String text, Set<Digest> held, Set<String> pending) {
+        int start = 0;
+        int nl;
+        while ((nl = text.indexOf('\n', start)) >= 0) {
+            String line = text.substring(start, nl);
+            start = nl + 1;
+            if (line.startsWith("hold ")) {
+                held.add(Digest.parse(line.substring(5)));
+            } else if (line.startsWith("pending ")) {
+                pending.add(line.substring(8));
+            }
+        }
+    }
+}
