@@ -67,6 +67,7 @@ setup_workdir() {
         mkdir -p "$WORKDIR"
     else
         WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/strata-compare.XXXXXX")
+        WORKDIR_MADE=1
         trap 'rm -rf "$WORKDIR"' EXIT
     fi
 }
@@ -311,7 +312,12 @@ http: {addr: 127.0.0.1:$port}
 YML
     docker-registry serve "$WORKDIR/registry.yml" >"$WORKDIR/registry.log" 2>&1 &
     REGISTRY_PID=$!
-    trap 'kill "${REGISTRY_PID:-}" 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+    # Stop the registry on exit; the work dir goes only if this run made it (setup_workdir's rule).
+    if [[ -n ${WORKDIR_MADE:-} ]]; then
+        trap 'kill "${REGISTRY_PID:-}" 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+    else
+        trap 'kill "${REGISTRY_PID:-}" 2>/dev/null' EXIT
+    fi
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
 
     log "building a 5-layer image of $src and a 60-layer image of $src60 (umoci), pushing them (skopeo)"
