@@ -38,6 +38,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class OverlayDriver implements DiffDriver {
     private final Path emptyDir;
     private final OverlayMounter mounter;
     private final MountRefs refs = new MountRefs();
+    /** Layers whose content an {@link #applyDiff} is writing (outside the monitor). */
+    private final Set<String> applying = new HashSet<>();
     private final Set<String> mounted = new TreeSet<>();
     private final Map<String, String> shortToId = new HashMap<>();
     private boolean closed;
@@ -214,6 +217,7 @@ public final class OverlayDriver implements DiffDriver {
     public synchronized void remove(String id) throws IOException {
         ensureOpen();
         requireExists(id);
+        requireNotApplying(id, "remove");
         GraphDrivers.requireRemovable(this, refs, id);
         if (viewMounted(id)) {
             throw new FailedPreconditionException("layer " + id + " has its read-only view mounted at "
@@ -240,6 +244,7 @@ public final class OverlayDriver implements DiffDriver {
     public synchronized Path get(String id) throws IOException {
         ensureOpen();
         requireExists(id);
+        requireNotApplying(id, "mount");
         boolean first = refs.acquire(id);
         Path dir = layersDir.resolve(id);
         if (!Files.exists(dir.resolve("lower"), LinkOption.NOFOLLOW_LINKS)) {
@@ -279,6 +284,7 @@ public final class OverlayDriver implements DiffDriver {
     public synchronized Path mountView(String id) throws IOException {
         ensureOpen();
         requireExists(id);
+        requireNotApplying(id, "mount a view of");
         Path view = viewDir(id);
         if (isMountedDir(view)) {
             return view;
@@ -462,15 +468,31 @@ public final class OverlayDriver implements DiffDriver {
      * directory stays a clean tree. The layer must not be in use: an upper must not change under a mount.
      */
     @Override
-    public synchronized ApplyResult applyDiff(String id, String parent, InputStream in) throws IOException {
-        ensureOpen();
-        requireExists(id);
-        if (refs.count(id) > 0) {
-            throw new FailedPreconditionException("cannot apply a layer onto " + id + ": it is in use ("
-                    + refs.count(id) + " gets without put)");
+    public ApplyResult applyDiff(String id, String parent, InputStream in) throws IOException {
+        // Each layer is its own diff/ directory, so applies of different layers run in parallel: only the checks
+        // hold the driver's monitor, and a layer being applied cannot be mounted or removed meanwhile.
+        WhiteoutMode mode;
+        Path target;
+        synchronized (this) {
+            ensureOpen();
+            requireExists(id);
+            if (refs.count(id) > 0) {
+                throw new FailedPreconditionException("cannot apply a layer onto " + id + ": it is in use ("
+                        + refs.count(id) + " gets without put)");
+            }
+            if (!applying.add(id)) {
+                throw new FailedPreconditionException("layer " + id + " is already being applied");
+            }
+            mode = ancestors(id).isEmpty() ? WhiteoutMode.DELETE : WhiteoutMode.OVERLAY;
+            target = diffDir(id);
         }
-        WhiteoutMode mode = ancestors(id).isEmpty() ? WhiteoutMode.DELETE : WhiteoutMode.OVERLAY;
-        return new LayerApplier(ApplyOptions.defaults().withWhiteouts(mode)).apply(in, diffDir(id));
+        try {
+            return new LayerApplier(ApplyOptions.defaults().withWhiteouts(mode)).apply(in, target);
+        } finally {
+            synchronized (this) {
+                applying.remove(id);
+            }
+        }
     }
 
     @Override
@@ -518,6 +540,12 @@ public final class OverlayDriver implements DiffDriver {
             }
         } finally {
             put(id);
+        }
+    }
+
+    private void requireNotApplying(String id, String what) {
+        if (applying.contains(id)) {
+            throw new FailedPreconditionException("cannot " + what + " layer " + id + ": its content is being applied");
         }
     }
 
