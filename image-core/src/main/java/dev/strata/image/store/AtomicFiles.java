@@ -47,6 +47,20 @@ final class AtomicFiles {
         return deleted;
     }
 
+    /**
+     * The bytes of a store metadata file, refused when larger than {@code max}: read with the cap, so a file that
+     * grows meanwhile cannot slip past a size check made before the read.
+     */
+    static byte[] readBounded(Path file, long max) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(Math.toIntExact(max + 1));
+            if (bytes.length > max) {
+                throw new dev.strata.image.InvalidImageException(file + " is larger than " + max + " bytes");
+            }
+            return bytes;
+        }
+    }
+
     static boolean isTemp(Path p) {
         return p.getFileName().toString().contains(TEMP_INFIX);
     }

@@ -62,11 +62,8 @@ public final class ImageStore {
         if (!Files.exists(file)) {
             return new ArrayList<>();
         }
-        if (Files.size(file) > RecordCodec.MAX_IMAGES) {
-            throw new dev.strata.image.InvalidImageException(file + " is larger than " + RecordCodec.MAX_IMAGES
-                    + " bytes");
-        }
-        List<ImageRecord> out = new ArrayList<>(RecordCodec.images(Files.readAllBytes(file), file));
+        List<ImageRecord> out = new ArrayList<>(RecordCodec.images(AtomicFiles.readBounded(file,
+                RecordCodec.MAX_IMAGES), file));
         out.sort((a, b) -> a.name().compareTo(b.name()));
         return out;
     }

@@ -409,11 +409,7 @@ public final class LayerStore {
     }
 
     private LayerRecord readRecord(Path p) throws IOException {
-        if (Files.size(p) > RecordCodec.MAX_RECORD) {
-            throw new dev.strata.image.InvalidImageException("layer record " + p + " is larger than "
-                    + RecordCodec.MAX_RECORD + " bytes");
-        }
-        return RecordCodec.layer(Files.readAllBytes(p), p);
+        return RecordCodec.layer(AtomicFiles.readBounded(p, RecordCodec.MAX_RECORD), p);
     }
 
     private List<LayerRecord> readAll() throws IOException {

@@ -25,11 +25,8 @@ final class MountTable {
         if (!Files.exists(file)) {
             return new ArrayList<>();
         }
-        if (Files.size(file) > RecordCodec.MAX_IMAGES) {
-            throw new dev.strata.image.InvalidImageException(file + " is larger than " + RecordCodec.MAX_IMAGES
-                    + " bytes");
-        }
-        List<ImageMount> out = new ArrayList<>(RecordCodec.mounts(Files.readAllBytes(file), file));
+        List<ImageMount> out = new ArrayList<>(RecordCodec.mounts(AtomicFiles.readBounded(file,
+                RecordCodec.MAX_IMAGES), file));
         out.sort((a, b) -> a.name().compareTo(b.name()));
         return out;
     }
@@ -44,7 +41,7 @@ final class MountTable {
         AtomicFiles.write(file, RecordCodec.mounts(sorted));
     }
 
-    /** The layers a mount pins: they and their ancestors must stay, whatever their reference counts say. */
+    /** The top layers of mounted images: in use while mounted (their ancestors stay as their parents). */
     Set<dev.strata.image.digest.Digest> layers() throws IOException {
         Set<dev.strata.image.digest.Digest> out = new TreeSet<>();
         for (ImageMount m : read()) {
