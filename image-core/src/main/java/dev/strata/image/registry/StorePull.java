@@ -216,12 +216,7 @@ final class StorePull {
 
     private void applyFromContent(int i, Descriptor blob) throws IOException {
         listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
-        try (PreparedLayer layer = store.layers().prepare(i == 0 ? null : chain.get(i - 1), diffIds.get(i), lease);
-             InputStream in = store.content().open(blob.digest(), false)) {
-            // The applier hashes the blob in its single pass: checked against the manifest instead of a second hash.
-            Store.checkBlob(blob, layer.apply(in));
-            layer.publish();
-        }
+        store.registerStored(blob, i == 0 ? null : chain.get(i - 1), diffIds.get(i), lease);
     }
 
     /** On a pool thread: stores the blob, applying it as layer {@code index} on the way when that is next. */

@@ -242,13 +242,7 @@ public final class Store implements AutoCloseable {
                 for (int i = stored; i < chain.size(); i++) {
                     Descriptor blob = manifest.layers().get(i);
                     listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
-                    try (PreparedLayer layer = layers.prepare(i == 0 ? null : chain.get(i - 1),
-                            config.diffIds().get(i), lease);
-                         InputStream in = content.open(blob.digest(), false)) {
-                        // The applier hashes the blob in its single pass: checked here instead of a second hash.
-                        checkBlob(blob, layer.apply(in));
-                        layer.publish();
-                    }
+                    registerStored(blob, i == 0 ? null : chain.get(i - 1), config.diffIds().get(i), lease);
                     registered.add(chain.get(i));
                 }
                 return putImage(name, manifestDigest);
@@ -275,6 +269,20 @@ public final class Store implements AutoCloseable {
             }
         }
         return 0;
+    }
+
+    /**
+     * Registers the blob {@code blob}, already in {@link #content()}, as the layer with DiffID {@code diffId} on top
+     * of {@code parent} (null: a base layer), held by {@code lease}: one pass applies it and computes both its digest,
+     * which must be the descriptor's (checked here instead of hashing the blob a second time), and its DiffID.
+     */
+    public LayerRecord registerStored(Descriptor blob, Digest parent, Digest diffId, LayerLease lease)
+            throws IOException {
+        try (PreparedLayer layer = layers.prepare(parent, diffId, lease);
+             InputStream in = content.open(blob.digest(), false)) {
+            checkBlob(blob, layer.apply(in));
+            return layer.publish();
+        }
     }
 
     /** Throws unless {@code applied} (what applying a blob computed) is the blob {@code expected}. */
