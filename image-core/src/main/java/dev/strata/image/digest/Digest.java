@@ -79,6 +79,19 @@ public record Digest(DigestAlgorithm algorithm, String encoded) implements Compa
         return algorithm.ociName() + ":" + encoded;
     }
 
+    // Written out rather than generated: a record's generated equals/hashCode bootstrap through
+    // java.lang.runtime.ObjectMethods, which spins some twenty method-handle classes the first time a digest
+    // is used as a map key, on the start-up path of every pull.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && algorithm == d.algorithm && encoded.equals(d.encoded);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * algorithm.ordinal() + encoded.hashCode();
+    }
+
     @Override
     public int compareTo(Digest o) {
         return toString().compareTo(o.toString());
