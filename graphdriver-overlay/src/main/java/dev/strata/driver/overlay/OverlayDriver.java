@@ -213,6 +213,12 @@ public final class OverlayDriver implements DiffDriver {
         layerCache = null;
     }
 
+    /** Each layer is its own diff/ dir, applied without looking at the lower layers: see {@link #applyDiff}. */
+    @Override
+    public boolean appliesLayersIndependently() {
+        return true;
+    }
+
     @Override
     public synchronized void remove(String id) throws IOException {
         ensureOpen();

@@ -81,6 +81,16 @@ public interface GraphDriver extends AutoCloseable {
         return exists(id);
     }
 
+    /**
+     * Whether a layer's content is a directory of its own that {@link DiffDriver#applyDiff} fills without reading
+     * its parent's (overlay: each layer is an upper dir). Then a child may be created on a parent that is still
+     * being applied, and the layers of one chain applied at the same time — a pull applies each as its blob
+     * arrives. False (the default) for drivers whose {@link #create} copies or snapshots the parent's content.
+     */
+    default boolean appliesLayersIndependently() {
+        return false;
+    }
+
     /** The parent of layer {@code id}, or null for a base layer. */
     String parent(String id) throws IOException;
 

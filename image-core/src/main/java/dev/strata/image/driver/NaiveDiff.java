@@ -117,6 +117,11 @@ public final class NaiveDiff implements DiffDriver {
     }
 
     @Override
+    public boolean appliesLayersIndependently() {
+        return driver.appliesLayersIndependently();
+    }
+
+    @Override
     public void remove(String id) throws IOException {
         driver.remove(id);
     }

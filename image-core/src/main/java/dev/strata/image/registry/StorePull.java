@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,10 +36,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * committed and its parent published. A download that starts when its layer is next in chain order is applied while
  * it downloads: the verified bytes go to the content store and, in the same pass, into the layer.
  *
- * <p>What runs at the same time: downloads (up to {@code jobs}), and one apply (the streamed one on its download
- * thread, or one from the content store on this thread). Applies are in chain order because a driver layer is created
- * from its parent's; with a driver whose layers are independent directories (overlay) they could run in parallel,
- * only {@link PreparedLayer#publish} needs the parent published.
+ * <p>What runs at the same time depends on the driver. When a driver layer is created from its parent's content
+ * (vfs), applies run one at a time in chain order: the streamed one on its download thread, or one from the content
+ * store on this thread. When layers are independent directories (overlay, see
+ * {@link dev.strata.image.store.LayerStore#appliesLayersIndependently}), this thread prepares every missing layer up
+ * front, each on the one below it, and every download applies its blob as it arrives — up to {@code jobs} layers of
+ * one image at once; this thread only publishes them in chain order. If a layer turns out to have been published by
+ * a concurrent registration first, the layers prepared above it are discarded and registered again, in order, from
+ * the content store.
  */
 final class StorePull {
     private final Store store;
@@ -54,6 +59,12 @@ final class StorePull {
     /** Index of the last layer published (stored prefix included); a download of the next one may stream. */
     private int published;
     private final List<Digest> registered = new ArrayList<>();
+    /** Whether layers are prepared up front and applied as their blobs arrive (see the class comment). */
+    private volatile boolean parallel;
+    /** With {@link #parallel}: layer i, prepared by this thread, awaited by the download that applies it. */
+    private final List<CompletableFuture<PreparedLayer>> prepared = new ArrayList<>();
+    /** Layers from this index on were prepared up front and discarded (see {@link #restartSequentially}). */
+    private int discardedFrom = Integer.MAX_VALUE;
 
     StorePull(Store store, RegistryClient client, String repository, ImageManifest manifest, ImageConfig config,
               LayerLease lease, PullOptions options) {
@@ -98,6 +109,10 @@ final class StorePull {
         if (firstUse.isEmpty()) {
             return;
         }
+        parallel = store.layers().appliesLayersIndependently();
+        for (int i = 0; i < n; i++) {
+            prepared.add(new CompletableFuture<>());
+        }
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.jobs(), firstUse.size()), r -> {
             Thread t = new Thread(r, "strata-pull-" + threads.incrementAndGet());
@@ -113,6 +128,9 @@ final class StorePull {
                 int index = e.getValue();
                 futures.put(blob.digest(), pool.submit(() -> fetch(blob, index)));
             }
+            if (parallel) {
+                prepareAll(stored, n);
+            }
             for (int i = stored; i < n; i++) {
                 Descriptor blob = manifest.layers().get(i);
                 BlobOutcome o = done.get(blob.digest());
@@ -121,7 +139,17 @@ final class StorePull {
                     done.put(blob.digest(), o);
                     outcomes.putIfAbsent(blob.digest(), new Puller.Outcome(o.fetched(), o.bytes()));
                 }
-                if (o.streamed() != null && o.streamedIndex() == i) {
+                boolean streamedHere = o.streamed() != null && o.streamedIndex() == i && i < discardedFrom;
+                if (parallel) {
+                    PreparedLayer layer = preparedLayer(i);
+                    if (!streamedHere) {
+                        applyFromContentInto(layer, blob);
+                    }
+                    layer.publish();
+                    if (layer.superseded()) {
+                        restartSequentially(i, futures);
+                    }
+                } else if (streamedHere) {
                     try (PreparedLayer layer = o.streamed()) {
                         layer.publish();
                     }
@@ -141,6 +169,7 @@ final class StorePull {
         }
         if (failure != null) {
             Throwable t = settle(futures, done, failure);
+            t = closePrepared(stored, t);
             if (t instanceof IOException io) {
                 throw io;
             }
@@ -195,7 +224,7 @@ final class StorePull {
                     t = ex;
                 }
             }
-            if (o != null && o.streamed() != null) {
+            if (o != null && o.streamed() != null && !parallel) {
                 try {
                     o.streamed().close(); // no-op when published
                 } catch (IOException | RuntimeException ex) {
@@ -214,6 +243,112 @@ final class StorePull {
         return first;
     }
 
+    /**
+     * Prepares layers {@code from} to {@code n - 1}, each on the one below it (the first on the stored prefix), and
+     * hands each to the download waiting for it. A failure fails the waiting downloads of that layer and above.
+     */
+    private void prepareAll(int from, int n) throws IOException {
+        PreparedLayer below = null;
+        for (int i = from; i < n; i++) {
+            try {
+                below = below == null
+                        ? store.layers().prepare(i == 0 ? null : chain.get(i - 1), diffIds.get(i), lease)
+                        : store.layers().prepareOn(below, diffIds.get(i));
+                prepared.get(i).complete(below);
+            } catch (IOException | RuntimeException | Error e) {
+                for (int j = i; j < n; j++) {
+                    prepared.get(j).completeExceptionally(e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Layer {@code i} as {@link #prepareAll} made it, waiting for it if need be. */
+    private PreparedLayer preparedLayer(int i) throws IOException {
+        try {
+            return prepared.get(i).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("pull interrupted", e);
+        }
+    }
+
+    /**
+     * Layer {@code i} was published by a concurrent registration first, so the layers prepared above it sit on a
+     * driver layer that is going away: waits for the downloads still applying into them, discards them (top
+     * first) and the superseded one, and registers the rest in order from the content store.
+     */
+    private void restartSequentially(int i, Map<Digest, Future<BlobOutcome>> futures) throws IOException {
+        for (Future<BlobOutcome> f : futures.values()) {
+            try {
+                f.get(); // failures are reported when the loop reaches that layer
+            } catch (ExecutionException e) {
+                // see above
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UnavailableException("pull interrupted", e);
+            }
+        }
+        parallel = false;
+        discardedFrom = i + 1;
+        Throwable t = closePrepared(i, null);
+        if (t instanceof IOException io) {
+            throw io;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /**
+     * Closes the layers prepared from index {@code from} on, top first (a layer cannot go before those prepared on
+     * it); published ones stay. Returns {@code failure} with any error of this added, or the first error if
+     * {@code failure} is null.
+     */
+    private Throwable closePrepared(int from, Throwable failure) {
+        Throwable first = failure;
+        for (int j = prepared.size() - 1; j >= from; j--) {
+            CompletableFuture<PreparedLayer> f = prepared.get(j);
+            if (!f.isDone() || f.isCompletedExceptionally()) {
+                continue;
+            }
+            try {
+                f.join().close();
+            } catch (IOException | RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        return first;
+    }
+
+    /** Applies the stored blob into a layer prepared up front (its download did not stream into it). */
+    private void applyFromContentInto(PreparedLayer layer, Descriptor blob) throws IOException {
+        listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
+        try (InputStream in = store.content().open(blob.digest(), false)) {
+            Store.checkBlob(blob, layer.apply(in));
+        }
+    }
+
     private void applyFromContent(int i, Descriptor blob) throws IOException {
         listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
         store.registerStored(blob, i == 0 ? null : chain.get(i - 1), diffIds.get(i), lease);
@@ -227,12 +362,12 @@ final class StorePull {
         ContentStore content = store.content();
         boolean next;
         synchronized (this) {
-            next = published == index - 1;
+            next = parallel || published == index - 1;
         }
         if (next) {
             try (ContentWriter w = content.writer(blob.digest(), blob.size())) {
                 if (!w.alreadyExists() && w.offset() == 0) {
-                    return stream(blob, index, w);
+                    return parallel ? stream(blob, index, w, preparedLayer(index)) : stream(blob, index, w, null);
                 }
             }
         }
@@ -240,10 +375,15 @@ final class StorePull {
         return new BlobOutcome(o.fetched(), o.bytes(), -1, null);
     }
 
-    /** Downloads into {@code w} and applies the same bytes as layer {@code index}; both verified. */
-    private BlobOutcome stream(Descriptor blob, int index, ContentWriter w) throws IOException {
-        PreparedLayer layer = store.layers().prepare(index == 0 ? null : chain.get(index - 1), diffIds.get(index),
-                lease);
+    /**
+     * Downloads into {@code w} and applies the same bytes as layer {@code index}; both verified. Into
+     * {@code preparedUpFront} when given (closed by the pull's cleanup, in chain order), else into a layer prepared
+     * here on the published parent (closed here on failure).
+     */
+    private BlobOutcome stream(Descriptor blob, int index, ContentWriter w, PreparedLayer preparedUpFront)
+            throws IOException {
+        PreparedLayer layer = preparedUpFront != null ? preparedUpFront
+                : store.layers().prepare(index == 0 ? null : chain.get(index - 1), diffIds.get(index), lease);
         try {
             listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
             listener.onEvent(new ProgressEvent.Downloading(blob.digest(), 0, blob.size()));
@@ -280,10 +420,12 @@ final class StorePull {
                 return new BlobOutcome(true, tee.received, index, layer);
             }
         } catch (IOException | RuntimeException | Error e) {
-            try {
-                layer.close();
-            } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
+            if (preparedUpFront == null) {
+                try {
+                    layer.close();
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
             }
             throw e;
         }

@@ -1,6 +1,7 @@
 package dev.strata.image.store;
 
 import dev.strata.image.DigestMismatchException;
+import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
@@ -141,7 +142,55 @@ public final class LayerStore {
             forgetPending(driverId, lease, e);
             throw e;
         }
-        return new PreparedLayer(this, lease, chainId, parent, diffId, driverId, parentDriverId);
+        return new PreparedLayer(this, lease, chainId, parent, diffId, driverId, parentDriverId, null);
+    }
+
+    /**
+     * Whether {@link #prepareOn} works with this store's driver: its layers are applied without reading their
+     * parent's content (overlay), so the layers of one chain can be applied at the same time.
+     */
+    public boolean appliesLayersIndependently() {
+        return driver.appliesLayersIndependently();
+    }
+
+    /**
+     * Starts registering the layer with DiffID {@code diffId} on top of {@code parent}, a layer of the same
+     * registration that is prepared, being applied or applied, but not published yet. Both can then be applied at
+     * the same time; they are published in chain order ({@link PreparedLayer#publish} refuses a child whose parent
+     * is not published) and discarded children first ({@link PreparedLayer#close} refuses a parent while a child
+     * of it is still open).
+     *
+     * @throws FailedPreconditionException when the driver creates a layer from its parent's content (see
+     *                                     {@link #appliesLayersIndependently}), or {@code parent} is closed
+     */
+    public PreparedLayer prepareOn(PreparedLayer parent, Digest diffId) throws IOException {
+        Objects.requireNonNull(parent, "parent");
+        Objects.requireNonNull(diffId, "diffId");
+        if (!driver.appliesLayersIndependently()) {
+            throw new FailedPreconditionException("the " + driver.name() + " driver creates a layer from its "
+                    + "parent's content: prepare " + diffId + " after its parent " + parent.chainId()
+                    + " is published");
+        }
+        parent.addChild(); // refuses a closed parent; from now on the parent cannot be discarded before this one
+        Digest chainId = ChainId.next(parent.chainId(), diffId);
+        String driverId = newDriverId();
+        LayerLease lease = parent.lease();
+        try {
+            try (StoreLock.Held ignored = lock.exclusive()) {
+                lease.addPending(driverId);
+            }
+            try {
+                driver.create(driverId, parent.driverId());
+            } catch (IOException | RuntimeException | Error e) {
+                forgetPending(driverId, lease, e);
+                throw e;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            parent.removeChild();
+            throw e;
+        }
+        return new PreparedLayer(this, lease, chainId, parent.chainId(), diffId, driverId, parent.driverId(),
+                parent);
     }
 
     /** Applies {@code blob} to the prepared driver layer; no store lock is held. */
@@ -162,9 +211,16 @@ public final class LayerStore {
         LayerRecord result;
         boolean duplicate;
         try (StoreLock.Held ignored = lock.exclusive()) {
-            if (layer.parent() != null && read(layer.parent()).filter(r -> !r.incomplete()).isEmpty()) {
-                throw new NotFoundException("parent layer " + layer.parent() + " of " + layer.chainId()
-                        + " vanished while it was applied");
+            if (layer.parent() != null) {
+                LayerRecord p = read(layer.parent()).filter(r -> !r.incomplete()).orElseThrow(() ->
+                        new NotFoundException("parent layer " + layer.parent() + " of " + layer.chainId()
+                                + " is not stored (not published yet, or removed while this one was applied)"));
+                if (!p.driverId().equals(layer.parentDriverId())) {
+                    // Prepared on a parent that lost the race to publish its ChainID: this driver layer sits on
+                    // the loser's, which is about to go. Register it again on the stored parent.
+                    throw new FailedPreconditionException("parent layer " + layer.parent() + " of "
+                            + layer.chainId() + " was published by another registration; prepare this one again");
+                }
             }
             Optional<LayerRecord> existing = read(layer.chainId());
             duplicate = existing.isPresent() && !existing.get().incomplete();
@@ -184,8 +240,8 @@ public final class LayerStore {
                 layer.lease().removePending(layer.driverId());
             }
         }
-        if (duplicate) {
-            discardPending(layer);
+        if (duplicate && !layer.hasOpenChildren()) {
+            discardPending(layer); // else the layer's close discards it, after its children's
         }
         return result;
     }

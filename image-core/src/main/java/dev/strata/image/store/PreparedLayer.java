@@ -1,18 +1,21 @@
 package dev.strata.image.store;
 
+import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.layer.ApplyResult;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A layer being registered (from {@link LayerStore#prepare}): a new driver layer on top of its parent, not yet
  * visible as a layer record. {@link #apply} it once, then {@link #publish} it; {@link #close} discards it unless it
- * was published. Not thread-safe; one thread at a time.
+ * was published. Not thread-safe; one thread at a time (but {@link LayerStore#prepareOn} may prepare children on it
+ * from another thread while it is applied).
  */
 public final class PreparedLayer implements AutoCloseable {
-    private enum State { PREPARED, APPLIED, PUBLISHED, DISCARDED }
+    private enum State { PREPARED, APPLYING, APPLIED, FAILED, PUBLISHED, DISCARDED }
 
     private final LayerStore store;
     private final LayerLease lease;
@@ -21,11 +24,18 @@ public final class PreparedLayer implements AutoCloseable {
     private final Digest diffId;
     private final String driverId;
     private final String parentDriverId;
-    private State state = State.PREPARED;
+    /** The unpublished layer this one was prepared on ({@link LayerStore#prepareOn}), or null. */
+    private final PreparedLayer parentLayer;
+    /** Children prepared on this layer and not closed yet: its driver layer must outlive them. */
+    private final AtomicInteger openChildren = new AtomicInteger();
+    private volatile State state = State.PREPARED;
+    /** Published, but another registration's record won: the driver layer goes once the children are closed. */
+    private boolean superseded;
+    private volatile boolean closed;
     private ApplyResult applied;
 
     PreparedLayer(LayerStore store, LayerLease lease, Digest chainId, Digest parent, Digest diffId, String driverId,
-                  String parentDriverId) {
+                  String parentDriverId, PreparedLayer parentLayer) {
         this.store = store;
         this.lease = lease;
         this.chainId = chainId;
@@ -33,6 +43,7 @@ public final class PreparedLayer implements AutoCloseable {
         this.diffId = diffId;
         this.driverId = driverId;
         this.parentDriverId = parentDriverId;
+        this.parentLayer = parentLayer;
     }
 
     public Digest chainId() {
@@ -60,6 +71,30 @@ public final class PreparedLayer implements AutoCloseable {
         return lease;
     }
 
+    void addChild() {
+        if (closed) {
+            throw new IllegalStateException("layer " + chainId + " is closed: nothing can be prepared on it");
+        }
+        openChildren.incrementAndGet();
+    }
+
+    void removeChild() {
+        openChildren.decrementAndGet();
+    }
+
+    boolean hasOpenChildren() {
+        return openChildren.get() > 0;
+    }
+
+    /**
+     * Whether {@link #publish} found the ChainID already published by another registration and returned that
+     * record: this driver layer is then discarded, and children prepared on it cannot be published (prepare them
+     * again on the stored layer).
+     */
+    public boolean superseded() {
+        return superseded;
+    }
+
     /**
      * Applies the layer blob {@code blob} (plain, gzip or zstd tar) in one streaming pass, reading it to EOF (not
      * closing it). Holds no store lock.
@@ -72,8 +107,13 @@ public final class PreparedLayer implements AutoCloseable {
         if (state != State.PREPARED) {
             throw new IllegalStateException("layer " + chainId + " is " + state + ", not prepared");
         }
-        state = State.DISCARDED; // until it succeeds: a failed apply cannot be retried on a half-written layer
-        applied = store.apply(this, blob);
+        state = State.APPLYING;
+        try {
+            applied = store.apply(this, blob);
+        } catch (IOException | RuntimeException | Error e) {
+            state = State.FAILED; // a failed apply cannot be retried on a half-written layer: close it
+            throw e;
+        }
         state = State.APPLIED;
         return applied;
     }
@@ -88,18 +128,46 @@ public final class PreparedLayer implements AutoCloseable {
             throw new IllegalStateException("layer " + chainId + " is " + state + ", not applied");
         }
         LayerRecord r = store.publish(this, applied);
+        superseded = !r.driverId().equals(driverId);
         state = State.PUBLISHED;
+        if (superseded && !hasOpenChildren()) {
+            closed = true; // publish discarded it already
+            releaseParent();
+        }
         return r;
     }
 
-    /** Discards the driver layer unless it was published. */
+    /**
+     * Discards the driver layer unless it was published (or, superseded, discards it now). Children prepared on
+     * this layer must be closed first.
+     *
+     * @throws FailedPreconditionException when a child prepared on this layer is still open
+     */
     @Override
     public void close() throws IOException {
-        if (state == State.PUBLISHED) {
+        if (closed) {
             return;
         }
-        state = State.PUBLISHED; // closing twice does nothing
-        store.discardPending(this);
+        boolean discard = state != State.PUBLISHED || superseded;
+        if (discard && hasOpenChildren()) {
+            throw new FailedPreconditionException("layer " + chainId + " still has " + openChildren.get()
+                    + " unclosed layers prepared on it: close them first");
+        }
+        closed = true; // closing twice does nothing
+        state = state == State.PUBLISHED ? State.PUBLISHED : State.DISCARDED;
+        try {
+            if (discard) {
+                store.discardPending(this);
+            }
+        } finally {
+            releaseParent();
+        }
+    }
+
+    private void releaseParent() {
+        if (parentLayer != null) {
+            parentLayer.removeChild();
+        }
     }
 
     @Override

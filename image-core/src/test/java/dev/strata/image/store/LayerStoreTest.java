@@ -1,6 +1,7 @@
 package dev.strata.image.store;
 
 import dev.strata.image.DigestMismatchException;
+import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
@@ -137,6 +138,17 @@ class LayerStoreTest {
             assertThat(store.layers().get(childChain)).isPresent();
             assertThat(lease.held()).contains(childChain);
         }
+    }
+
+    @Test
+    void aDriverThatCopiesItsParentRefusesAChildOfAnUnpublishedLayer() throws IOException {
+        assertThat(store.layers().appliesLayersIndependently()).isFalse();
+        try (LayerLease lease = store.lease(); PreparedLayer base = store.layers().prepare(null, BASE_ID, lease)) {
+            assertThatThrownBy(() -> store.layers().prepareOn(base, CHILD_ID))
+                    .isInstanceOf(FailedPreconditionException.class).hasMessageContaining("parent's content");
+            assertThat(store.driver().layers()).as("nothing was created for the refused child").hasSize(1);
+        }
+        assertThat(store.driver().layers()).isEmpty();
     }
 
     @Test
