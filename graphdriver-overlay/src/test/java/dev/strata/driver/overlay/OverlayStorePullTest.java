@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -200,6 +201,44 @@ class OverlayStorePullTest {
                 again.apply(gz(1));
                 assertThat(again.publish().parent()).isEqualTo(base);
             }
+        }
+    }
+
+    @Test
+    void aBaseLayerPublishedByAnotherRegistrationMidPullIsReusedAndTheLayersAboveRegisteredAgain() throws Exception {
+        proxy.inject("/blobs/" + blob(0), 1, new FaultProxy.Throttle(1024 * 1024));
+        Digest base = Digest.sha256(tars.get(0));
+        List<Throwable> raceErrors = new CopyOnWriteArrayList<>();
+        try (Store store = openStore(); LayerLease theirs = store.lease()) {
+            AtomicBoolean raced = new AtomicBoolean();
+            PullOptions opts = options().withListener(e -> {
+                events.add(e);
+                if (e instanceof ProgressEvent.Done d && d.digest().equals(blob(1)) && raced.compareAndSet(false, true)) {
+                    // Layer 1 is applied, the base still downloads: another registration publishes the base first.
+                    try (PreparedLayer winner = store.layers().prepare(null, base, theirs)) {
+                        winner.apply(gz(0));
+                        winner.publish();
+                    } catch (IOException | RuntimeException ex) {
+                        raceErrors.add(ex);
+                    }
+                }
+            });
+            new Puller(store).pull(ref(), opts);
+
+            assertThat(raced).isTrue();
+            assertThat(raceErrors).isEmpty();
+            for (int i = 1; i < 4; i++) {
+                ProgressEvent extracting = new ProgressEvent.Extracting(blob(i));
+                assertThat(events.stream().filter(extracting::equals).count())
+                        .as("layer %d applied as it arrived, then again on the stored base", i).isEqualTo(2);
+            }
+            assertThat(store.layers().list()).hasSize(4);
+            assertThat(store.driver().layers()).as("the superseded base and the layers on it are gone").hasSize(4);
+            Path rootfs = tmp.resolve("rootfs");
+            store.unpack(store.images().list().get(0).name(), rootfs);
+            assertThat(rootfs.resolve("etc/os-release")).hasContent("top");
+            assertThat(rootfs.resolve("etc/gone")).doesNotExist();
+            assertThat(rootfs.resolve("opt/old")).doesNotExist();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.strata.image.content;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.strata.image.DigestMismatchException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.NotFoundException;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -65,7 +67,7 @@ public final class ContentStore {
     static final String PART_SUFFIX = ".part";
     static final String LOCK_SUFFIX = ".lock";
     static final String LAYOUT_VERSION = "1.0.0";
-    private static final Duration DEFAULT_STALE_INGEST = Duration.ofHours(24);
+    public static final Duration DEFAULT_STALE_INGEST = Duration.ofHours(24);
     private static final int COPY_BUFFER = 256 * 1024;
 
     private final Path root;
@@ -409,11 +411,24 @@ public final class ContentStore {
      *                               was deleted, since what it references is unknown
      */
     public GcResult gc(Duration staleIngestAfter) throws IOException {
+        return gc(staleIngestAfter, List.of());
+    }
+
+    /**
+     * {@link #gc(Duration)} that also keeps {@code alsoReachable} and all they reference: the manifests of images
+     * being pulled or imported, not named in index.json yet.
+     */
+    public GcResult gc(Duration staleIngestAfter, Collection<Descriptor> alsoReachable) throws IOException {
         try (FileLocks.Held ignored = FileLocks.lock(indexLock)) {
             LayoutIndex index = LayoutIndex.read(indexFile);
+            ArrayNode roots = index.manifests().deepCopy();
+            for (Descriptor d : alsoReachable) {
+                roots.addObject().put("mediaType", d.mediaType()).put("digest", d.digest().toString())
+                        .put("size", d.size());
+            }
             Set<Digest> reachable;
             try {
-                reachable = new ReferenceWalker(this::readIfStored).reachable(index.manifests(), "index.json:manifests");
+                reachable = new ReferenceWalker(this::readIfStored).reachable(roots, "index.json:manifests");
             } catch (InvalidImageException e) {
                 throw new InvalidImageException("garbage collection of " + root + " stopped, nothing was deleted: "
                         + e.getMessage(), e);

@@ -116,10 +116,8 @@ public final class NaiveDiff implements DiffDriver {
         driver.create(id, parent);
     }
 
-    @Override
-    public boolean appliesLayersIndependently() {
-        return driver.appliesLayersIndependently();
-    }
+    // appliesLayersIndependently() stays false: applyDiff here writes through the merged view, which needs the
+    // parent's content in place.
 
     @Override
     public void remove(String id) throws IOException {

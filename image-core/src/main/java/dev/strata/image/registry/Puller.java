@@ -68,9 +68,11 @@ public final class Puller {
      */
     public PullResult pull(ImageReference ref, PullOptions options) throws IOException {
         String name = ref.toString();
-        Started s = start(ref, store.content(), options);
         Map<Digest, Outcome> outcomes = new LinkedHashMap<>();
+        Started s;
         try (LayerLease lease = store.lease()) {
+            // The lease protects the manifest and all below it from a gc until the image is named.
+            s = start(ref, store.content(), options, manifest -> store.holdContent(manifest, lease));
             StorePull layers = new StorePull(store, s.client(), ref.repository(), s.document(), s.config(), lease,
                     options);
             try {
@@ -113,7 +115,7 @@ public final class Puller {
 
     /** Resolves the manifest and stores it, its config and its layer blobs in {@code content}. */
     private static Fetched fetch(ImageReference ref, ContentStore content, PullOptions options) throws IOException {
-        Started s = start(ref, content, options);
+        Started s = start(ref, content, options, manifest -> { });
         Map<Digest, Descriptor> layers = new LinkedHashMap<>();
         for (Descriptor layer : s.document().layers()) {
             layers.putIfAbsent(layer.digest(), layer); // an image may list one blob twice: fetch it once
@@ -135,8 +137,14 @@ public final class Puller {
         }
     }
 
+    /** Called with the manifest's descriptor before the manifest is stored. */
+    private interface BeforeStore {
+        void accept(Descriptor manifest) throws IOException;
+    }
+
     /** Resolves the manifest and stores it and its config in {@code content}. */
-    private static Started start(ImageReference ref, ContentStore content, PullOptions options) throws IOException {
+    private static Started start(ImageReference ref, ContentStore content, PullOptions options,
+                                 BeforeStore beforeStore) throws IOException {
         RegistryClient client = RegistryClient.create(ref, options.registry());
         String repository = ref.repository();
         ProgressListener listener = options.listener();
@@ -144,6 +152,7 @@ public final class Puller {
         ManifestResponse resp = resolve(client, ref, options);
         ImageManifest manifest = (ImageManifest) resp.document();
         byte[] raw = resp.raw();
+        beforeStore.accept(resp.descriptor());
         content.write(new ByteArrayInputStream(raw), resp.digest(), raw.length);
         listener.onEvent(new ProgressEvent.Resolved(ref, resp.digest()));
 

@@ -168,6 +168,9 @@ final class StorePull {
             pool.shutdown();
         }
         if (failure != null) {
+            for (CompletableFuture<PreparedLayer> f : prepared) {
+                f.completeExceptionally(failure); // no download may wait for a layer that will not be prepared
+            }
             Throwable t = settle(futures, done, failure);
             t = closePrepared(stored, t);
             if (t instanceof IOException io) {
@@ -216,12 +219,9 @@ final class StorePull {
             Throwable t = null;
             if (o == null) {
                 try {
-                    o = e.getValue().get();
+                    o = getUninterruptibly(e.getValue());
                 } catch (ExecutionException ex) {
                     t = ex.getCause();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    t = ex;
                 }
             }
             if (o != null && o.streamed() != null && !parallel) {
@@ -346,6 +346,28 @@ final class StorePull {
         listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
         try (InputStream in = store.content().open(blob.digest(), false)) {
             Store.checkBlob(blob, layer.apply(in));
+        }
+    }
+
+    /**
+     * Waits for {@code f} even when interrupted (and interrupts again afterwards): cleanup must not remove a layer
+     * that a download is still applying into. The downloads stop soon, at their next chunk, once {@link #failed} is
+     * set.
+     */
+    private static <T> T getUninterruptibly(Future<T> f) throws ExecutionException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

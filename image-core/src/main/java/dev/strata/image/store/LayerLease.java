@@ -1,6 +1,7 @@
 package dev.strata.image.store;
 
 import dev.strata.image.digest.Digest;
+import dev.strata.image.model.Descriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +30,7 @@ public final class LayerLease implements AutoCloseable {
     private final Leases owner;
     private final Set<Digest> held = new LinkedHashSet<>();
     private final Set<String> pending = new LinkedHashSet<>();
+    private final Set<Descriptor> content = new LinkedHashSet<>();
     private boolean closed;
 
     LayerLease(Path file, FileChannel channel, FileLock lock, Leases owner) {
@@ -47,6 +49,11 @@ public final class LayerLease implements AutoCloseable {
         return Set.copyOf(pending);
     }
 
+    /** Manifests (or indexes) whose blobs, and all they reference, no content gc may remove while this lives. */
+    public synchronized Set<Descriptor> content() {
+        return Set.copyOf(content);
+    }
+
     Path file() {
         return file;
     }
@@ -56,6 +63,12 @@ public final class LayerLease implements AutoCloseable {
 
     synchronized void hold(Digest chainId) throws IOException {
         if (held.add(chainId)) {
+            persist();
+        }
+    }
+
+    synchronized void holdContent(Descriptor root) throws IOException {
+        if (content.add(root)) {
             persist();
         }
     }
@@ -82,7 +95,7 @@ public final class LayerLease implements AutoCloseable {
      */
     private void persist() throws IOException {
         ensureOpen();
-        byte[] text = Leases.encode(held, pending).getBytes(StandardCharsets.UTF_8);
+        byte[] text = Leases.encode(held, pending, content).getBytes(StandardCharsets.UTF_8);
         channel.truncate(0);
         ByteBuffer b = ByteBuffer.wrap(text);
         long pos = 0;

@@ -240,7 +240,7 @@ public final class LayerStore {
                 layer.lease().removePending(layer.driverId());
             }
         }
-        if (duplicate && !layer.hasOpenChildren()) {
+        if (duplicate && layer.claimDiscardAtPublish()) {
             discardPending(layer); // else the layer's close discards it, after its children's
         }
         return result;

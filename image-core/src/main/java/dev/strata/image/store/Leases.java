@@ -1,6 +1,7 @@
 package dev.strata.image.store;
 
 import dev.strata.image.digest.Digest;
+import dev.strata.image.model.Descriptor;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -36,8 +37,8 @@ final class Leases {
         Files.createDirectories(dir);
     }
 
-    /** What the live leases protect. */
-    record Protected(Set<Digest> held, Set<String> pendingDriverIds) {
+    /** What the live leases protect: layers, driver layers being applied, and content (manifests and below). */
+    record Protected(Set<Digest> held, Set<String> pendingDriverIds, Set<Descriptor> content) {
     }
 
     /**
@@ -82,6 +83,7 @@ final class Leases {
     Protected live() throws IOException {
         Set<Digest> held = new HashSet<>();
         Set<String> pending = new HashSet<>();
+        Set<Descriptor> content = new HashSet<>();
         for (Path p : list()) {
             String name = p.getFileName().toString();
             if (AtomicFiles.isTemp(p)) {
@@ -95,6 +97,7 @@ final class Leases {
             if (mine != null) {
                 held.addAll(mine.held());
                 pending.addAll(mine.pending());
+                content.addAll(mine.content());
                 continue;
             }
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -104,12 +107,12 @@ final class Leases {
                     probe.release();
                     continue;
                 }
-                decode(Files.readString(p, StandardCharsets.UTF_8), held, pending);
+                decode(Files.readString(p, StandardCharsets.UTF_8), held, pending, content);
             } catch (java.nio.file.NoSuchFileException e) {
                 // closed meanwhile
             }
         }
-        return new Protected(held, pending);
+        return new Protected(held, pending, content);
     }
 
     private List<Path> list() throws IOException {
@@ -128,8 +131,12 @@ final class Leases {
         }
     }
 
-    static String encode(Collection<Digest> held, Collection<String> pending) {
+    static String encode(Collection<Digest> held, Collection<String> pending, Collection<Descriptor> content) {
         StringBuilder sb = new StringBuilder();
+        for (Descriptor d : content) {
+            sb.append("content ").append(d.digest()).append(' ').append(d.size()).append(' ')
+                    .append(d.mediaType()).append('\n');
+        }
         for (Digest d : held) {
             sb.append("hold ").append(d).append('\n');
         }
@@ -140,7 +147,7 @@ final class Leases {
     }
 
     /** Lines without their newline are ignored: they cannot be complete. */
-    static void decode(String text, Set<Digest> held, Set<String> pending) {
+    static void decode(String text, Set<Digest> held, Set<String> pending, Set<Descriptor> content) {
         int start = 0;
         int nl;
         while ((nl = text.indexOf('\n', start)) >= 0) {
@@ -150,6 +157,11 @@ final class Leases {
                 held.add(Digest.parse(line.substring(5)));
             } else if (line.startsWith("pending ")) {
                 pending.add(line.substring(8));
+            } else if (line.startsWith("content ")) {
+                String[] f = line.substring(8).split(" ", 3);
+                if (f.length == 3) {
+                    content.add(new Descriptor(f[2], Digest.parse(f[0]), Long.parseLong(f[1])));
+                }
             }
         }
     }

@@ -6,7 +6,6 @@ import dev.strata.image.layer.ApplyResult;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A layer being registered (from {@link LayerStore#prepare}): a new driver layer on top of its parent, not yet
@@ -26,8 +25,8 @@ public final class PreparedLayer implements AutoCloseable {
     private final String parentDriverId;
     /** The unpublished layer this one was prepared on ({@link LayerStore#prepareOn}), or null. */
     private final PreparedLayer parentLayer;
-    /** Children prepared on this layer and not closed yet: its driver layer must outlive them. */
-    private final AtomicInteger openChildren = new AtomicInteger();
+    /** Children prepared on this layer and not closed yet: its driver layer must outlive them. Guarded by this. */
+    private int openChildren;
     private volatile State state = State.PREPARED;
     /** Published, but another registration's record won: the driver layer goes once the children are closed. */
     private boolean superseded;
@@ -71,19 +70,28 @@ public final class PreparedLayer implements AutoCloseable {
         return lease;
     }
 
-    void addChild() {
+    synchronized void addChild() {
         if (closed) {
             throw new IllegalStateException("layer " + chainId + " is closed: nothing can be prepared on it");
         }
-        openChildren.incrementAndGet();
+        openChildren++;
     }
 
-    void removeChild() {
-        openChildren.decrementAndGet();
+    synchronized void removeChild() {
+        openChildren--;
     }
 
-    boolean hasOpenChildren() {
-        return openChildren.get() > 0;
+    /**
+     * For a publish that lost the race for its ChainID: true, and closed for good, when no child is open, so the
+     * caller discards the driver layer now; false when children still sit on it (then {@link #close} discards it
+     * after them).
+     */
+    synchronized boolean claimDiscardAtPublish() {
+        if (openChildren > 0) {
+            return false;
+        }
+        closed = true;
+        return true;
     }
 
     /**
@@ -130,8 +138,7 @@ public final class PreparedLayer implements AutoCloseable {
         LayerRecord r = store.publish(this, applied);
         superseded = !r.driverId().equals(driverId);
         state = State.PUBLISHED;
-        if (superseded && !hasOpenChildren()) {
-            closed = true; // publish discarded it already
+        if (closed) { // superseded, and publish discarded it already
             releaseParent();
         }
         return r;
@@ -145,15 +152,18 @@ public final class PreparedLayer implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
-        if (closed) {
-            return;
+        boolean discard;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            discard = state != State.PUBLISHED || superseded;
+            if (discard && openChildren > 0) {
+                throw new FailedPreconditionException("layer " + chainId + " still has " + openChildren
+                        + " unclosed layers prepared on it: close them first");
+            }
+            closed = true; // closing twice does nothing
         }
-        boolean discard = state != State.PUBLISHED || superseded;
-        if (discard && hasOpenChildren()) {
-            throw new FailedPreconditionException("layer " + chainId + " still has " + openChildren.get()
-                    + " unclosed layers prepared on it: close them first");
-        }
-        closed = true; // closing twice does nothing
         state = state == State.PUBLISHED ? State.PUBLISHED : State.DISCARDED;
         try {
             if (discard) {

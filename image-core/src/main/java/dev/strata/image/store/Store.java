@@ -228,33 +228,39 @@ public final class Store implements AutoCloseable {
      * registered and nothing else uses are removed again.
      */
     public ImageRecord addImage(String name, Digest manifestDigest, ProgressListener listener) throws IOException {
+        try (LayerLease lease = lease()) {
+            return addImage(name, manifestDigest, listener, lease);
+        }
+    }
+
+    /** {@link #addImage(String, Digest, ProgressListener)} under the caller's lease, which it closes on failure. */
+    private ImageRecord addImage(String name, Digest manifestDigest, ProgressListener listener, LayerLease lease)
+            throws IOException {
         ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
         List<Digest> chain = ChainId.all(config.diffIds());
         List<Digest> registered = new ArrayList<>();
-        try (LayerLease lease = lease()) {
-            try {
-                int stored = holdStoredPrefix(chain, lease);
-                for (int i = 0; i < stored; i++) {
-                    listener.onEvent(new ProgressEvent.AlreadyExists(manifest.layers().get(i).digest()));
-                }
-                for (int i = stored; i < chain.size(); i++) {
-                    Descriptor blob = manifest.layers().get(i);
-                    listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
-                    registerStored(blob, i == 0 ? null : chain.get(i - 1), config.diffIds().get(i), lease);
-                    registered.add(chain.get(i));
-                }
-                return putImage(name, manifestDigest);
-            } catch (IOException | RuntimeException | Error e) {
-                lease.close(); // first: it protects what it registered
-                try {
-                    layers.removeUnused(registered);
-                } catch (IOException | RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
+        try {
+            int stored = holdStoredPrefix(chain, lease);
+            for (int i = 0; i < stored; i++) {
+                listener.onEvent(new ProgressEvent.AlreadyExists(manifest.layers().get(i).digest()));
             }
+            for (int i = stored; i < chain.size(); i++) {
+                Descriptor blob = manifest.layers().get(i);
+                listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
+                registerStored(blob, i == 0 ? null : chain.get(i - 1), config.diffIds().get(i), lease);
+                registered.add(chain.get(i));
+            }
+            return putImage(name, manifestDigest);
+        } catch (IOException | RuntimeException | Error e) {
+            lease.close(); // first: it protects what it registered
+            try {
+                layers.removeUnused(registered);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
     }
 
@@ -538,21 +544,42 @@ public final class Store implements AutoCloseable {
         ImageManifest manifest = resolveManifest(from, name, platform);
         List<Descriptor> blobs = new ArrayList<>(manifest.layers());
         blobs.add(manifest.config());
-        for (Descriptor b : blobs) {
-            if (!content.exists(b.digest())) {
-                try (InputStream in = from.open(b.digest(), false)) {
-                    content.write(in, b.digest(), b.size());
+        try (LayerLease lease = lease()) {
+            holdContent(manifest.descriptor(), lease); // no gc takes the copied blobs before the image is named
+            for (Descriptor b : blobs) {
+                if (!content.exists(b.digest())) {
+                    try (InputStream in = from.open(b.digest(), false)) {
+                        content.write(in, b.digest(), b.size());
+                    }
                 }
             }
+            Digest manifestDigest = content.put(manifest.raw());
+            return addImage(asName, manifestDigest, ProgressListener.NONE, lease);
         }
-        Digest manifestDigest = content.put(manifest.raw());
-        return addImage(asName, manifestDigest);
     }
 
-    /** Removes layers no image references and no mount needs, then blobs no name reaches. */
+    /**
+     * Removes layers no image references and no mount or live lease needs, then blobs that neither a name nor a live
+     * lease ({@link #holdContent}) reaches.
+     */
     public StoreGcResult gc() throws IOException {
         List<Digest> removed = layers.prune();
-        return new StoreGcResult(removed, content.gc());
+        // Under the store lock: a lease cannot start protecting a manifest between the read and the deletions.
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            Set<Descriptor> pulling = leases.live().content();
+            return new StoreGcResult(removed, content.gc(ContentStore.DEFAULT_STALE_INGEST, pulling));
+        }
+    }
+
+    /**
+     * Protects the manifest (or index) {@code root} and every blob it references from {@link #gc} while
+     * {@code lease} lives: a pull or import calls this before it stores the manifest, so that the blobs it has
+     * fetched but not registered yet are not collected for being unnamed.
+     */
+    public void holdContent(Descriptor root, LayerLease lease) throws IOException {
+        try (StoreLock.Held ignored = lock.exclusive()) {
+            lease.holdContent(root);
+        }
     }
 
     @Override

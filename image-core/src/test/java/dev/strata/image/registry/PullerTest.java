@@ -11,6 +11,7 @@ import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.store.Store;
+import dev.strata.image.store.StoreGcResult;
 import dev.strata.image.store.TestStores;
 import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.FaultProxy;
@@ -376,6 +377,34 @@ class PullerTest {
         Digest first = more.layers().get(0).digest();
         assertThat(indexOf(new ProgressEvent.Extracting(first))).as("the base layer was applied as it downloaded")
                 .isLessThan(indexOf(new ProgressEvent.Done(first))).isNotNegative();
+    }
+
+    @Test
+    void gcDuringAPullKeepsWhatThePullFetchedButHasNotRegisteredYet() throws Exception {
+        Digest base = more.layers().get(0).digest();
+        Digest noise = more.layers().get(3).digest();
+        proxy.inject("/blobs/" + base, 1, new FaultProxy.Stall(1500)); // layers 1-3 arrive and wait for the base
+        java.util.concurrent.atomic.AtomicReference<StoreGcResult> during = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            PullOptions opts = options(3).withJobs(4).withListener(e -> {
+                events.add(e);
+                if (e instanceof ProgressEvent.Done d && d.digest().equals(noise) && during.get() == null) {
+                    try {
+                        during.set(store.gc()); // blobs 1-3, config and manifest are stored, nothing names them
+                    } catch (IOException ex) {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                }
+            });
+            PullResult result = new Puller(store).pull(ref(proxy.host(), "test/more:v1"), opts);
+            assertThat(during.get()).as("gc ran while the base layer was still on its way").isNotNull();
+            assertThat(indexOf(new ProgressEvent.Done(noise))).isLessThan(indexOf(new ProgressEvent.Done(base)));
+            assertThat(during.get().content().removed()).as("nothing the pull needs was collected").isEmpty();
+            store.unpack(result.name(), tmp.resolve("rootfs"));
+            assertThat(tmp.resolve("rootfs/noise.bin")).hasSize(1536 * 1024);
+            assertThat(store.gc().content().removed()).as("the named image keeps them afterwards").isEmpty();
+        }
     }
 
     @Test
