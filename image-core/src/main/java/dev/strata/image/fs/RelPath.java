@@ -22,17 +22,19 @@ record RelPath(List<String> components, String display) {
             throw new IllegalArgumentException("path contains a NUL byte: " + path.replace("\0", "\\0"));
         }
         List<String> out = new ArrayList<>();
-        for (String c : path.split("/")) {
-            if (c.isEmpty() || c.equals(".")) {
-                continue;
-            }
-            if (c.equals("..")) {
+        int n = path.length();
+        for (int start = 0; start <= n; ) { // by hand, not String.split: once per tar entry on the apply path
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? n : slash;
+            int len = end - start;
+            if (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.') {
                 if (!out.isEmpty()) {
                     out.remove(out.size() - 1);
                 }
-                continue;
+            } else if (len > 0 && !(len == 1 && path.charAt(start) == '.')) {
+                out.add(path.substring(start, end));
             }
-            out.add(c);
+            start = end + 1;
         }
         return new RelPath(Collections.unmodifiableList(out), path);
     }

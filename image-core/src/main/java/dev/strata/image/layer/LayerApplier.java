@@ -490,6 +490,9 @@ public final class LayerApplier {
          * components removed; {@code ..} anywhere is refused.
          */
         private String clean(String name) {
+            if (isClean(name)) {
+                return name; // most names: nothing to drop, nothing to refuse
+            }
             StringBuilder sb = new StringBuilder(name.length());
             int i = 0;
             int n = name.length();
@@ -514,6 +517,27 @@ public final class LayerApplier {
                 throw unsafe("name contains a NUL byte");
             }
             return sb.toString();
+        }
+
+        /** Whether {@link #clean} would return {@code name} unchanged: no empty, "." or ".." part, no NUL. */
+        private static boolean isClean(String name) {
+            int n = name.length();
+            int start = 0;
+            for (int i = 0; i <= n; i++) {
+                char c = i < n ? name.charAt(i) : '/';
+                if (c == '\0') {
+                    return false;
+                }
+                if (c == '/') {
+                    int len = i - start;
+                    if (len == 0 || name.charAt(start) == '.' && (len == 1
+                            || len == 2 && name.charAt(start + 1) == '.')) {
+                        return false;
+                    }
+                    start = i + 1;
+                }
+            }
+            return true;
         }
 
         private String where() {

@@ -142,9 +142,8 @@ final class TarReader {
 
     private TarEntry buildEntry(char typeFlag, long headerSize, Map<String, byte[]> localPax,
                                 List<long[]> paxSparsePairs, byte[] longName, byte[] longLink) throws IOException {
-        Map<String, byte[]> pax = new HashMap<>(globalPax);
-        pax.putAll(localPax);
-        pax.values().removeIf(v -> v.length == 0); // an empty value deletes a global setting
+        // Most entries of most layers have no PAX records at all: no map to build or search for them.
+        Map<String, byte[]> pax = globalPax.isEmpty() && localPax.isEmpty() ? Map.of() : mergedPax(localPax);
 
         boolean posixUstar = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
                 && header[261] == 'r' && header[262] == 0;
@@ -190,23 +189,52 @@ final class TarReader {
             throw unsafe("device number out of range");
         }
 
-        TarType type;
-        boolean skipData = false;
-        switch (typeFlag) {
-            case '0', '\0', '7', 'S' -> type = name.endsWith("/") && typeFlag == '\0' ? TarType.DIRECTORY
-                    : TarType.REGULAR;
-            case '1' -> type = TarType.HARDLINK;
-            case '2' -> type = TarType.SYMLINK;
-            case '3' -> type = TarType.CHAR_DEVICE;
-            case '4' -> type = TarType.BLOCK_DEVICE;
-            case '5', 'D' -> type = TarType.DIRECTORY;
-            case '6' -> type = TarType.FIFO;
-            default -> throw unsafe("unsupported tar entry type '" + printable(typeFlag) + "'");
-        }
-        if (type != TarType.REGULAR) {
-            skipData = true;
-        }
+        TarType type = typeOf(typeFlag, name);
+        Map<String, byte[]> xattrs = pax.isEmpty() ? Map.of() : xattrsOf(pax);
 
+        remaining = size;
+        padding = pad(size);
+        List<TarEntry.SparseSegment> sparse = List.of();
+        long realSize = size;
+        if (type == TarType.REGULAR) {
+            if (typeFlag == 'S' || pax.containsKey("GNU.sparse.major") || pax.containsKey("GNU.sparse.map")
+                    || !paxSparsePairs.isEmpty()) {
+                long[] rs = new long[1];
+                sparse = typeFlag == 'S' ? oldGnuSparse(rs) : paxSparse(pax, paxSparsePairs, rs);
+                realSize = rs[0];
+                validateSparse(sparse, realSize);
+            }
+        } else {
+            skipRest();
+        }
+        return new TarEntry(name, type, mode, uid, gid, type == TarType.REGULAR ? remaining : 0, realSize,
+                mtime[0], (int) mtime[1], atime == null ? 0 : atime[0], atime == null ? 0 : (int) atime[1],
+                atime != null, link, (int) devMajor, (int) devMinor, xattrs, sparse);
+    }
+
+    /** The global PAX records overridden by this entry's; an empty value deletes a global setting. */
+    private Map<String, byte[]> mergedPax(Map<String, byte[]> localPax) {
+        Map<String, byte[]> pax = new HashMap<>(globalPax);
+        pax.putAll(localPax);
+        pax.values().removeIf(v -> v.length == 0);
+        return pax;
+    }
+
+    private TarType typeOf(char typeFlag, String name) {
+        return switch (typeFlag) {
+            case '0', '\0', '7', 'S' -> name.endsWith("/") && typeFlag == '\0' ? TarType.DIRECTORY : TarType.REGULAR;
+            case '1' -> TarType.HARDLINK;
+            case '2' -> TarType.SYMLINK;
+            case '3' -> TarType.CHAR_DEVICE;
+            case '4' -> TarType.BLOCK_DEVICE;
+            case '5', 'D' -> TarType.DIRECTORY;
+            case '6' -> TarType.FIFO;
+            default -> throw unsafe("unsupported tar entry type '" + printable(typeFlag) + "'");
+        };
+    }
+
+    /** Extended attributes from SCHILY.xattr.* (raw bytes) and LIBARCHIVE.xattr.* (URL-encoded name, base64). */
+    private Map<String, byte[]> xattrsOf(Map<String, byte[]> pax) {
         Map<String, byte[]> xattrs = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : pax.entrySet()) {
             String k = e.getKey();
@@ -223,30 +251,7 @@ final class TarReader {
             }
         }
         xattrs.remove("");
-
-        remaining = size;
-        padding = pad(size);
-        List<TarEntry.SparseSegment> sparse = List.of();
-        long realSize = size;
-        if (type == TarType.REGULAR) {
-            if (typeFlag == 'S') {
-                long[] rs = new long[1];
-                sparse = oldGnuSparse(rs);
-                realSize = rs[0];
-            } else if (pax.containsKey("GNU.sparse.major") || pax.containsKey("GNU.sparse.map")
-                    || !paxSparsePairs.isEmpty()) {
-                long[] rs = new long[1];
-                sparse = paxSparse(pax, paxSparsePairs, rs);
-                realSize = rs[0];
-            }
-            validateSparse(sparse, realSize);
-        }
-        if (skipData) {
-            skipRest();
-        }
-        return new TarEntry(name, type, mode, uid, gid, type == TarType.REGULAR ? remaining : 0, realSize,
-                mtime[0], (int) mtime[1], atime == null ? 0 : atime[0], atime == null ? 0 : (int) atime[1],
-                atime != null, link, (int) devMajor, (int) devMinor, xattrs, sparse);
+        return xattrs;
     }
 
     // ---- sparse -------------------------------------------------------------------------------------------------
