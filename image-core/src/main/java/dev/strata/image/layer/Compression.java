@@ -69,8 +69,8 @@ public enum Compression {
     public InputStream decompress(InputStream in) throws IOException {
         switch (this) {
             case GZIP:
-                // GZIPInputStream reads concatenated members, as gzip(1) does.
-                return new GZIPInputStream(in, BUFFER);
+                // GZIPInputStream reads concatenated members, as gzip(1) does, if it can tell that one follows.
+                return new GZIPInputStream(new MemberBoundaryInputStream(in), BUFFER);
             case ZSTD:
                 ZstdInputStreamNoFinalizer z = new ZstdInputStreamNoFinalizer(in);
                 z.setLongMax(ZSTD_MAX_WINDOW_LOG);

@@ -6,7 +6,9 @@ import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageManifest;
+import dev.strata.image.model.MediaType;
 import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.reference.ImageReference;
@@ -14,6 +16,7 @@ import dev.strata.image.store.Store;
 import dev.strata.image.store.StoreGcResult;
 import dev.strata.image.store.TestStores;
 import dev.strata.image.testing.Capabilities;
+import dev.strata.image.testing.ChunkedLayers;
 import dev.strata.image.testing.FaultProxy;
 import dev.strata.image.testing.OciImages;
 import dev.strata.image.testing.Proc;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +61,8 @@ class PullerTest {
     static OciImages.Image arm;
     /** {@link #layered}'s three layers and a fourth of 1.5 MiB random bytes. */
     static ImageManifest more;
+    /** An eStargz-shaped gzip layer and a zstd:chunked-shaped zstd layer. */
+    static ImageManifest chunked;
     static List<Digest> moreChain;
 
     @TempDir
@@ -93,6 +99,9 @@ class PullerTest {
         moreContent.tag("v1", more.descriptor());
         registry.seed(moreLayout, "v1", "test/more", "v1", false);
 
+        chunked = chunkedImage(shared.resolve("chunked"));
+        registry.seed(shared.resolve("chunked"), "v1", "test/chunked", "v1", false);
+
         byte[] random = new byte[3 * 1024 * 1024 + 17];
         new Random(7).nextBytes(random);
         big = bigImage(random);
@@ -103,6 +112,35 @@ class PullerTest {
         arm = OciImages.image(ARM64, Map.of("arch", "arm64\n"));
         OciImages.writeMultiPlatform(shared.resolve("multi"), "latest", List.of(amd, arm), List.of(AMD64, ARM64));
         registry.seed(shared.resolve("multi"), "latest", "test/multi", "latest", true);
+    }
+
+    /**
+     * Two layers as lazy-pulling formats write them: 300 files in one gzip member each (eStargz, with its TOC entry
+     * and footer member) and 300 more in one zstd frame each with skippable frames between (zstd:chunked).
+     */
+    private static ImageManifest chunkedImage(Path layout) throws IOException {
+        ContentStore content = ContentStore.open(layout);
+        List<byte[]> gzParts = ChunkedLayers.sampleParts(300);
+        List<byte[]> zstParts = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            zstParts.add(new TarBuilder().file("z" + i, "zstd file " + i).bytes());
+        }
+        zstParts.add(new byte[1024]);
+        byte[] gz = ChunkedLayers.perMemberGzip(gzParts);
+        byte[] zst = ChunkedLayers.perFrameZstd(zstParts);
+        List<Descriptor> layers = List.of(
+                new Descriptor(MediaType.OCI_LAYER_GZIP, content.put(gz), gz.length).withAnnotations(
+                        Map.of("containerd.io/snapshot/stargz/toc.digest", Digest.sha256(gzParts.get(300)).toString())),
+                new Descriptor(MediaType.OCI_LAYER_ZSTD, content.put(zst), zst.length).withAnnotations(
+                        Map.of("io.github.containers.zstd-chunked.manifest-checksum", Digest.sha256(zst).toString())));
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[\"" + Digest.sha256(ChunkedLayers.concat(gzParts)) + "\",\""
+                + Digest.sha256(ChunkedLayers.concat(zstParts)) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        Descriptor cfg = new Descriptor(MediaType.OCI_CONFIG, content.put(config), config.length);
+        ImageManifest m = ImageManifest.create(MediaType.OCI_MANIFEST, cfg, layers, Map.of());
+        content.put(m.raw());
+        content.tag("v1", m.descriptor());
+        return m;
     }
 
     /** One layer holding a 3 MiB file of random bytes: large enough to cut a download in the middle. */
@@ -377,6 +415,28 @@ class PullerTest {
         Digest first = more.layers().get(0).digest();
         assertThat(indexOf(new ProgressEvent.Extracting(first))).as("the base layer was applied as it downloaded")
                 .isLessThan(indexOf(new ProgressEvent.Done(first))).isNotNegative();
+    }
+
+    @Test
+    void estargzAndZstdChunkedLayersPullAsTheOrdinaryLayersTheyAlsoAre() throws Exception {
+        // Throttled: the blobs arrive in many small reads, so member and frame boundaries fall between them.
+        for (var layer : chunked.layers()) {
+            proxy.inject("/blobs/" + layer.digest(), 1, new FaultProxy.Throttle(2 * 1024 * 1024));
+        }
+        try (Store store = TestStores.openPlain(tmp.resolve("store"))) {
+            PullResult result = new Puller(store).pull(ref(proxy.host(), "test/chunked:v1"), options(3));
+            store.unpack(result.name(), tmp.resolve("rootfs"));
+        }
+        Path rootfs = tmp.resolve("rootfs");
+        assertThat(rootfs.resolve("f299")).hasContent("content of file 299" + "\n".repeat(299 % 7));
+        assertThat(rootfs.resolve("stargz.index.json")).exists(); // a file of the layer, as for any legacy client
+        assertThat(rootfs.resolve("z299")).hasContent("zstd file 299");
+        try (var files = Files.list(rootfs)) {
+            assertThat(files.count()).isEqualTo(601);
+        }
+        PullResult layout = Puller.pullToLayout(ref(proxy.host(), "test/chunked:v1"),
+                ContentStore.open(tmp.resolve("layout")), "x", options(3));
+        assertThat(layout.layers()).isEqualTo(chunked.layers()); // annotations and media types kept as they were
     }
 
     @Test
