@@ -1,0 +1,145 @@
+package dev.strata.driver.overlay;
+
+import dev.strata.image.content.ContentStore;
+import dev.strata.image.driver.Probe;
+import dev.strata.image.model.ImageManifest;
+import dev.strata.image.model.Platform;
+import dev.strata.image.reference.ImageReference;
+import dev.strata.image.registry.PullCrashChild;
+import dev.strata.image.registry.PullOptions;
+import dev.strata.image.registry.PullResult;
+import dev.strata.image.registry.Puller;
+import dev.strata.image.store.LayerRecord;
+import dev.strata.image.store.Store;
+import dev.strata.image.store.StoreOptions;
+import dev.strata.image.testing.Capabilities;
+import dev.strata.image.testing.FaultProxy;
+import dev.strata.image.testing.TarBuilder;
+import dev.strata.image.testing.TestImages;
+import dev.strata.image.testing.TestRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * SIGKILL of a JVM pulling into an overlay store while several layers, each prepared on the unpublished one below
+ * it, are being applied at once: the next open removes the stacks of driver layers nobody owns (top first), and the
+ * next pull completes with the right content and leaves nothing behind once its image is removed.
+ */
+class OverlayPullCrashTest {
+    private static final int TRIALS = 6;
+    private static final int LAYERS = 4;
+    private static final int LAYER_BYTES = 1536 * 1024;
+    private static final Platform AMD64 = new Platform("linux", "amd64");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedParallelAppliesLeaveNothingTheNextOpenCannotCleanUp() throws Exception {
+        Capabilities.requireTool("docker-registry");
+        Capabilities.requireTool("skopeo");
+        Probe probe = new OverlayDriverProvider().probe(tmp.resolve("probe"));
+        Capabilities.require(probe.supported(), "overlay mounts: " + probe.reason());
+        Random random = new Random(20261128L);
+        List<byte[]> files = new ArrayList<>();
+        List<byte[]> tars = new ArrayList<>();
+        for (int i = 0; i < LAYERS; i++) {
+            byte[] data = new byte[LAYER_BYTES + i];
+            random.nextBytes(data);
+            files.add(data);
+            tars.add(new TarBuilder().entry("layer" + i + ".bin").data(data).add().end().bytes());
+        }
+        ContentStore layout = ContentStore.open(tmp.resolve("layout"));
+        ImageManifest image = TestImages.write(layout, tars);
+        layout.tag("v1", image.descriptor());
+
+        try (TestRegistry registry = TestRegistry.start(tmp.resolve("registry"));
+             FaultProxy proxy = new FaultProxy(registry.port())) {
+            registry.seed(layout.root(), "v1", "test/crash", "v1", false);
+            proxy.inject("/blobs/", Integer.MAX_VALUE, new FaultProxy.Throttle(3L * 1024 * 1024));
+            ImageReference ref = ImageReference.parse(proxy.host() + "/test/crash:v1");
+            int leftPending = 0;
+            List<String> stages = new ArrayList<>();
+            for (int trial = 0; trial < TRIALS; trial++) {
+                Path root = tmp.resolve("store-" + trial);
+                Files.createDirectories(root);
+                List<String> marks = killChildPull(root, ref, 100 + random.nextInt(400));
+                stages.add(trial + ":" + marks);
+                int driverDirs;
+                try (var s = Files.list(root.resolve("overlay/layers"))) {
+                    driverDirs = (int) s.count();
+                }
+                try (Store store = Store.open(root, StoreOptions.defaults().withDriver("overlay"))) {
+                    List<LayerRecord> records = store.layers().list();
+                    assertThat(records).noneMatch(LayerRecord::incomplete);
+                    assertThat(store.driver().layers()).as("trial %d: driver layers after reopening", trial)
+                            .hasSameSizeAs(records);
+                    if (driverDirs > records.size()) {
+                        leftPending++;
+                    }
+                    PullResult result = new Puller(store).pull(ref, PullOptions.defaults().withPlatform(AMD64)
+                            .withJobs(4));
+                    Path rootfs = tmp.resolve("rootfs-" + trial);
+                    store.unpack(result.name(), rootfs);
+                    for (int i = 0; i < LAYERS; i++) {
+                        assertThat(Files.readAllBytes(rootfs.resolve("layer" + i + ".bin")))
+                                .as("trial %d: layer%d.bin", trial, i).isEqualTo(files.get(i));
+                    }
+                    store.removeImage(result.name());
+                    assertThat(store.layers().list()).isEmpty();
+                    assertThat(store.driver().layers()).isEmpty();
+                }
+            }
+            System.out.println("OverlayPullCrashTest: " + stages + "; trials that left unpublished layers: "
+                    + leftPending);
+            assertThat(leftPending).as("kills that left prepared, unpublished driver layers: %s", stages)
+                    .isGreaterThanOrEqualTo(2);
+        }
+        assertThat(OverlayTestMounts.detachAllUnder(tmp)).as("mounts left").isZero();
+    }
+
+    /** Starts a child pull, kills it {@code delayMillis} after its first layer bytes arrive; returns its marks. */
+    private static List<String> killChildPull(Path root, ImageReference ref, long delayMillis) throws Exception {
+        Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                PullCrashChild.class.getName(), root.toString(), ref.toString(), "overlay")
+                .redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // killed mid-line
+            }
+        }, "overlay-crash-child-output");
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!lines.contains("downloading") && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(delayMillis);
+        child.destroyForcibly(); // SIGKILL
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(5000);
+        assertThat(lines).as("child output").contains("opened");
+        return new ArrayList<>(lines);
+    }
+}
