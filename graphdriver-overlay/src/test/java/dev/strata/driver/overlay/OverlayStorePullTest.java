@@ -11,6 +11,7 @@ import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.registry.PullOptions;
+import dev.strata.image.registry.PullResult;
 import dev.strata.image.registry.Puller;
 import dev.strata.image.registry.RegistryOptions;
 import dev.strata.image.registry.RetryPolicy;
@@ -39,6 +40,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -151,6 +154,41 @@ class OverlayStorePullTest {
             assertThat(rootfs.resolve("opt/old")).doesNotExist();
             assertThat(rootfs.resolve("opt/new")).hasContent("new");
             assertThat(rootfs.resolve("base.bin")).hasSize(1536 * 1024);
+        }
+    }
+
+    @Test
+    void layersWhoseBlobsAreStoredAlreadyAreAppliedInParallelToo() throws Exception {
+        try (Store store = openStore()) {
+            new Puller(store).pull(ref(), options());
+            store.removeImage(store.images().list().get(0).name()); // layers go, blobs stay until gc
+            assertThat(store.layers().list()).isEmpty();
+            events.clear();
+
+            // The base's apply waits (at most 10 s) until layer 1's apply has started: only possible in parallel.
+            CountDownLatch secondStarted = new CountDownLatch(1);
+            AtomicBoolean overlapped = new AtomicBoolean();
+            PullOptions opts = options().withListener(e -> {
+                events.add(e);
+                if (e.equals(new ProgressEvent.Extracting(blob(1)))) {
+                    secondStarted.countDown();
+                } else if (e.equals(new ProgressEvent.Extracting(blob(0)))) {
+                    try {
+                        overlapped.set(secondStarted.await(10, TimeUnit.SECONDS));
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            PullResult result = new Puller(store).pull(ref(), opts);
+
+            assertThat(result.downloaded()).as("every blob was in the content store").isEmpty();
+            assertThat(overlapped).as("layer 1 started applying while the base was being applied").isTrue();
+            assertThat(store.layers().list()).hasSize(4);
+            Path rootfs = tmp.resolve("rootfs");
+            store.unpack(result.name(), rootfs);
+            assertThat(rootfs.resolve("etc/os-release")).hasContent("top");
+            assertThat(rootfs.resolve("opt/new")).hasContent("new");
         }
     }
 

@@ -376,7 +376,10 @@ final class StorePull {
         store.registerStored(blob, i == 0 ? null : chain.get(i - 1), diffIds.get(i), lease);
     }
 
-    /** On a pool thread: stores the blob, applying it as layer {@code index} on the way when that is next. */
+    /**
+     * On a pool thread: stores the blob, applying it as layer {@code index} on the way when that is next (or, with
+     * layers prepared up front, always: streamed as it downloads, or from the content store when it was there).
+     */
     private BlobOutcome fetch(Descriptor blob, int index) throws IOException {
         if (failed.get()) {
             throw new Puller.Cancelled(blob.digest());
@@ -394,6 +397,12 @@ final class StorePull {
             }
         }
         Puller.Outcome o = Puller.download(client, repository, content, blob, listener, failed);
+        if (parallel) {
+            // Already stored, or resumed from a partial download: applied here too, alongside the others.
+            PreparedLayer layer = preparedLayer(index);
+            applyFromContentInto(layer, blob);
+            return new BlobOutcome(o.fetched(), o.bytes(), index, layer);
+        }
         return new BlobOutcome(o.fetched(), o.bytes(), -1, null);
     }
 
