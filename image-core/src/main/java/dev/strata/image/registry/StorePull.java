@@ -173,38 +173,34 @@ final class StorePull {
             }
             Throwable t = settle(futures, done, failure);
             t = closePrepared(stored, t);
-            if (t instanceof IOException io) {
-                throw io;
-            }
-            if (t instanceof RuntimeException re) {
-                throw re;
-            }
-            if (t instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(t);
+            throw rethrow(t);
         }
     }
 
-    private static BlobOutcome await(Future<BlobOutcome> f) throws IOException {
+    /** The result of {@code f}, or what it threw, as thrown here. */
+    private static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
+            throw rethrow(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException("pull interrupted", e);
         }
+    }
+
+    /** {@code t} thrown as it is when it is an IOException or unchecked (the return type only helps the caller). */
+    private static IOException rethrow(Throwable t) throws IOException {
+        if (t instanceof IOException io) {
+            throw io;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        return new IOException(t);
     }
 
     /**
@@ -266,24 +262,7 @@ final class StorePull {
 
     /** Layer {@code i} as {@link #prepareAll} made it, waiting for it if need be. */
     private PreparedLayer preparedLayer(int i) throws IOException {
-        try {
-            return prepared.get(i).get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("pull interrupted", e);
-        }
+        return await(prepared.get(i));
     }
 
     /**
@@ -305,14 +284,8 @@ final class StorePull {
         parallel = false;
         discardedFrom = i + 1;
         Throwable t = closePrepared(i, null);
-        if (t instanceof IOException io) {
-            throw io;
-        }
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error err) {
-            throw err;
+        if (t != null) {
+            throw rethrow(t);
         }
     }
 
