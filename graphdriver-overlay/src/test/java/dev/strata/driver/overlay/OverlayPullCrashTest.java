@@ -20,17 +20,11 @@ import dev.strata.image.testing.TestRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,7 +71,8 @@ class OverlayPullCrashTest {
             for (int trial = 0; trial < TRIALS; trial++) {
                 Path root = tmp.resolve("store-" + trial);
                 Files.createDirectories(root);
-                List<String> marks = killChildPull(root, ref, 100 + random.nextInt(400));
+                List<String> marks = PullCrashChild.killDuringPull(root, ref, "overlay", "downloading",
+                        100 + random.nextInt(400));
                 stages.add(trial + ":" + marks);
                 int driverDirs;
                 try (var s = Files.list(root.resolve("overlay/layers"))) {
@@ -110,36 +105,5 @@ class OverlayPullCrashTest {
                     .isGreaterThanOrEqualTo(2);
         }
         assertThat(OverlayTestMounts.detachAllUnder(tmp)).as("mounts left").isZero();
-    }
-
-    /** Starts a child pull, kills it {@code delayMillis} after its first layer bytes arrive; returns its marks. */
-    private static List<String> killChildPull(Path root, ImageReference ref, long delayMillis) throws Exception {
-        Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                PullCrashChild.class.getName(), root.toString(), ref.toString(), "overlay")
-                .redirectErrorStream(true).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // killed mid-line
-            }
-        }, "overlay-crash-child-output");
-        reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!lines.contains("downloading") && child.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        Thread.sleep(delayMillis);
-        child.destroyForcibly(); // SIGKILL
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        reader.join(5000);
-        assertThat(lines).as("child output").contains("opened");
-        return new ArrayList<>(lines);
     }
 }

@@ -7,8 +7,18 @@ import dev.strata.image.store.Store;
 import dev.strata.image.store.StoreOptions;
 import dev.strata.image.store.TestStores;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Child JVM for {@link PullCrashTest} and the overlay driver's crash test: opens the store at args[0] (with the
@@ -42,6 +52,55 @@ public final class PullCrashChild {
                     });
             new Puller(store).pull(ImageReference.parse(args[1]), options);
             mark("done");
+        }
+    }
+
+    /**
+     * Runs this child on {@code root} (with {@code driver}, or the plain-directory test driver when null), waits for
+     * its {@code anchor} mark, SIGKILLs it {@code delayMillis} later and returns the marks it printed by then (all of
+     * them if it finished first).
+     */
+    public static List<String> killDuringPull(Path root, ImageReference ref, String driver, String anchor,
+                                              long delayMillis) throws Exception {
+        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                PullCrashChild.class.getName(), root.toString(), ref.toString()));
+        if (driver != null) {
+            command.add(driver);
+        }
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the child was killed mid-line
+            }
+        }, "pull-crash-child-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!lines.contains(anchor) && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertThat(lines).as("child output").contains(anchor);
+            Thread.sleep(delayMillis);
+            List<String> seen = List.copyOf(lines);
+            child.destroyForcibly();
+            assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            reader.join(5000);
+            if (child.exitValue() == 0) {
+                return List.copyOf(lines); // finished before the kill
+            }
+            assertThat(child.exitValue()).as("child output %s", lines).isEqualTo(137);
+            return seen;
+        } finally {
+            child.destroyForcibly();
         }
     }
 

@@ -18,10 +18,7 @@ import dev.strata.image.testing.TestRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +29,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -191,43 +187,7 @@ class PullCrashTest {
      */
     private List<String> killChildPull(Path root, ImageReference ref, String anchor, long delayMillis)
             throws Exception {
-        Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                PullCrashChild.class.getName(), root.toString(), ref.toString())
-                .redirectErrorStream(true).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // the child was killed mid-line
-            }
-        }, "pull-crash-child-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!lines.contains(anchor) && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(2);
-            }
-            assertThat(lines).as("child output").contains(anchor);
-            Thread.sleep(delayMillis);
-            List<String> seen = List.copyOf(lines);
-            child.destroyForcibly();
-            assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            reader.join(5000);
-            if (child.exitValue() == 0) {
-                return List.copyOf(lines); // finished before the kill
-            }
-            assertThat(child.exitValue()).as("child output %s", lines).isEqualTo(137);
-            return seen;
-        } finally {
-            child.destroyForcibly();
-        }
+        return PullCrashChild.killDuringPull(root, ref, null, anchor, delayMillis);
     }
 
     private static Path blobFile(Path content, Digest digest) {
