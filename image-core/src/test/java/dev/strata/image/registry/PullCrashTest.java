@@ -12,7 +12,6 @@ import dev.strata.image.store.Store;
 import dev.strata.image.store.TestStores;
 import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.FaultProxy;
-import dev.strata.image.testing.TarBuilder;
 import dev.strata.image.testing.TestImages;
 import dev.strata.image.testing.TestRegistry;
 import org.junit.jupiter.api.Test;
@@ -54,14 +53,9 @@ class PullCrashTest {
         Capabilities.requireTool("docker-registry");
         Capabilities.requireTool("skopeo");
         Random random = new Random(SEED);
-        List<byte[]> files = new ArrayList<>();
-        List<byte[]> tars = new ArrayList<>();
-        for (int i = 0; i < LAYERS; i++) {
-            byte[] data = new byte[LAYER_BYTES + i];
-            random.nextBytes(data);
-            files.add(data);
-            tars.add(new TarBuilder().entry("layer" + i + ".bin").data(data).add().end().bytes());
-        }
+        TestImages.RandomLayers layers = TestImages.randomFileLayers(random, LAYERS, LAYER_BYTES);
+        List<byte[]> files = layers.files();
+        List<byte[]> tars = layers.tars();
         ContentStore layout = ContentStore.open(tmp.resolve("layout"));
         ImageManifest image = TestImages.write(layout, tars);
         layout.tag("v1", image.descriptor());

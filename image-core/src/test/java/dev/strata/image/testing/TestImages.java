@@ -37,6 +37,23 @@ public final class TestImages {
         return m;
     }
 
+    /** Layer i holds one file {@code layer<i>.bin} of {@code bytes + i} random bytes. */
+    public record RandomLayers(List<byte[]> files, List<byte[]> tars) {
+    }
+
+    /** {@code count} single-file layers of random content (the files, and the layer tars holding them). */
+    public static RandomLayers randomFileLayers(java.util.Random random, int count, int bytes) {
+        List<byte[]> files = new ArrayList<>();
+        List<byte[]> tars = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] data = new byte[bytes + i];
+            random.nextBytes(data);
+            files.add(data);
+            tars.add(new TarBuilder().entry("layer" + i + ".bin").data(data).add().end().bytes());
+        }
+        return new RandomLayers(files, tars);
+    }
+
     public static byte[] gzip(byte[] bytes) {
         try {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
