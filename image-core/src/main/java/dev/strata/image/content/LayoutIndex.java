@@ -5,13 +5,13 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.image.InvalidDigestException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.internal.JsonTrees;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.MediaType;
 import dev.strata.image.model.Platform;
@@ -37,11 +37,10 @@ final class LayoutIndex {
     static final int MAX_JSON_SIZE = 4 * 1024 * 1024;
 
     /** Duplicate keys are refused: two tools could otherwise read two different documents from the same bytes. */
-    static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(64).maxStringLength(MAX_JSON_SIZE).build())
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64).maxStringLength(MAX_JSON_SIZE).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private final ObjectNode root;
@@ -96,7 +95,7 @@ final class LayoutIndex {
 
     static JsonNode parse(byte[] bytes, String what) {
         try {
-            JsonNode tree = MAPPER.readTree(bytes);
+            JsonNode tree = JsonTrees.read(FACTORY, bytes);
             if (tree == null || tree.isMissingNode()) {
                 throw new InvalidImageException(what + ": empty JSON document");
             }
@@ -109,11 +108,7 @@ final class LayoutIndex {
     }
 
     byte[] toBytes() {
-        try {
-            return MAPPER.writeValueAsBytes(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize index.json", e);
-        }
+        return JsonTrees.write(root);
     }
 
     ObjectNode root() {

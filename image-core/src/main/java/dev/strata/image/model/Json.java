@@ -10,8 +10,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.image.InvalidImageException;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,7 +41,6 @@ final class Json {
                     .maxStringLength(Manifests.MAX_DOCUMENT_SIZE)
                     .build())
             .build();
-    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
     private Json() {
     }
@@ -56,7 +55,7 @@ final class Json {
         try (JsonParser parser = FACTORY.createParser(raw)) {
             JsonNode root;
             try {
-                root = MAPPER.readTree(parser);
+                root = JsonTrees.readValue(parser);
             } catch (JsonProcessingException e) {
                 throw syntaxError(parser, e, document);
             }

@@ -1,8 +1,8 @@
 package dev.strata.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.image.AuthenticationException;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +24,6 @@ final class AuthFileCredentials implements CredentialStore {
     static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
     /** An auth file is small; anything bigger is not one. */
     private static final long MAX_FILE_SIZE = 4L * 1024 * 1024;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Path file;
     private final CredentialHelper helper;
@@ -100,7 +99,7 @@ final class AuthFileCredentials implements CredentialStore {
                 throw new AuthenticationException("credentials file " + file + " is larger than " + MAX_FILE_SIZE
                         + " bytes");
             }
-            JsonNode root = MAPPER.readTree(Files.readAllBytes(file));
+            JsonNode root = JsonTrees.read(Files.readAllBytes(file));
             if (root == null || !root.isObject()) {
                 throw new AuthenticationException("credentials file " + file + " is not a JSON object");
             }

@@ -1,9 +1,9 @@
 package dev.strata.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.image.AuthenticationException;
 import dev.strata.image.UnavailableException;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +42,6 @@ final class Authenticator {
     /** Docker's rule: a token without {@code expires_in} lives 60 s; shorter values are raised to that too. */
     static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** One parsed challenge: scheme in lowercase, parameter names in lowercase. */
     record Challenge(String scheme, Map<String, String> params) {
@@ -251,7 +250,7 @@ final class Authenticator {
     private Token parseToken(byte[] body, String what) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(body);
+            root = JsonTrees.read(body);
         } catch (IOException e) {
             throw new AuthenticationException(what + ": the answer is not JSON", e);
         }

@@ -1,8 +1,8 @@
 package dev.strata.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.image.AuthenticationException;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.File;
 import java.io.IOException;
@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
  * identity token, as in Docker.
  */
 final class CredentialHelper {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_OUTPUT = 1024 * 1024;
     private static final long TIMEOUT_SECONDS = 30;
 
@@ -76,7 +75,7 @@ final class CredentialHelper {
                 throw new AuthenticationException("credential helper " + program + " failed for " + serverUrl
                         + " (exit " + p.exitValue() + "): " + abbreviate(text));
             }
-            JsonNode answer = MAPPER.readTree(text);
+            JsonNode answer = JsonTrees.read(text.getBytes(StandardCharsets.UTF_8));
             if (answer == null || !answer.isObject()) {
                 throw new AuthenticationException("credential helper " + program + " answered no JSON object");
             }

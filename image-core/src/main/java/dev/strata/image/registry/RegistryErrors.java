@@ -1,12 +1,12 @@
 package dev.strata.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.strata.image.AuthenticationException;
 import dev.strata.image.ErrorKind;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.StrataException;
 import dev.strata.image.UnavailableException;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,6 @@ import java.util.List;
 final class RegistryErrors {
     /** Error bodies are read with this cap; the rest is discarded. */
     static final int MAX_ERROR_BODY = 1024 * 1024;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private RegistryErrors() {
     }
@@ -78,7 +77,7 @@ final class RegistryErrors {
             return out;
         }
         try {
-            JsonNode root = MAPPER.readTree(body);
+            JsonNode root = JsonTrees.read(body);
             JsonNode errors = root == null ? null : root.get("errors");
             if (errors == null || !errors.isArray()) {
                 return out;

@@ -1,10 +1,11 @@
 package dev.strata.image.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.internal.JsonTrees;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import java.util.List;
 
 /** JSON of the store's own files (layer records, images.json, mounts.json); Jackson stays out of the public types. */
 final class RecordCodec {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Records are tiny; a huge file is damage, not data. */
     static final long MAX_RECORD = 1 << 20;
     static final long MAX_IMAGES = 64L << 20;
@@ -22,7 +23,7 @@ final class RecordCodec {
     }
 
     static byte[] layer(LayerRecord r) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = NODES.objectNode();
         n.put("chainId", r.chainId().toString());
         n.put("parent", r.parent() == null ? null : r.parent().toString());
         n.put("diffId", r.diffId().toString());
@@ -32,12 +33,12 @@ final class RecordCodec {
         n.put("uncompressedSize", r.uncompressedSize());
         n.put("compression", r.compression());
         n.put("incomplete", r.incomplete());
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+        return JsonTrees.write(n, true);
     }
 
     static LayerRecord layer(byte[] bytes, Path from) {
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = JsonTrees.read(bytes);
             return new LayerRecord(digest(n, "chainId", true), digest(n, "parent", false),
                     digest(n, "diffId", true), text(n, "driverId", true), digest(n, "compressedDigest", false),
                     n.path("compressedSize").asLong(), n.path("uncompressedSize").asLong(),
@@ -48,7 +49,7 @@ final class RecordCodec {
     }
 
     static byte[] images(List<ImageRecord> images) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = NODES.objectNode();
         var arr = root.putArray("images");
         for (ImageRecord r : images) {
             ObjectNode n = arr.addObject();
@@ -56,13 +57,13 @@ final class RecordCodec {
             n.put("manifest", r.manifest().toString());
             n.put("config", r.config().toString());
         }
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        return JsonTrees.write(root, true);
     }
 
     static List<ImageRecord> images(byte[] bytes, Path from) {
         try {
             List<ImageRecord> out = new ArrayList<>();
-            for (JsonNode n : JSON.readTree(bytes).path("images")) {
+            for (JsonNode n : JsonTrees.read(bytes).path("images")) {
                 out.add(new ImageRecord(text(n, "name", true), digest(n, "manifest", true), digest(n, "config", true)));
             }
             return out;
@@ -72,7 +73,7 @@ final class RecordCodec {
     }
 
     static byte[] mounts(List<ImageMount> mounts) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = NODES.objectNode();
         var arr = root.putArray("mounts");
         for (ImageMount m : mounts) {
             ObjectNode n = arr.addObject();
@@ -81,13 +82,13 @@ final class RecordCodec {
             n.put("path", m.path().toString());
             n.put("count", m.count());
         }
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        return JsonTrees.write(root, true);
     }
 
     static List<ImageMount> mounts(byte[] bytes, Path from) {
         try {
             List<ImageMount> out = new ArrayList<>();
-            for (JsonNode n : JSON.readTree(bytes).path("mounts")) {
+            for (JsonNode n : JsonTrees.read(bytes).path("mounts")) {
                 out.add(new ImageMount(text(n, "name", true), digest(n, "layer", true),
                         Path.of(text(n, "path", true)), n.path("count").asInt()));
             }
