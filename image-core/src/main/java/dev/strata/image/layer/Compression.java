@@ -69,6 +69,9 @@ public enum Compression {
     public InputStream decompress(InputStream in) throws IOException {
         switch (this) {
             case GZIP:
+                if (IsalGzipInputStream.loaded()) {
+                    return new IsalGzipInputStream(in); // ISA-L's inflate: ~2.4x zlib's speed
+                }
                 // GZIPInputStream reads concatenated members, as gzip(1) does, if it can tell that one follows.
                 return new GZIPInputStream(new MemberBoundaryInputStream(in), BUFFER);
             case ZSTD:
