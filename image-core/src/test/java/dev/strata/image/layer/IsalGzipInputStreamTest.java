@@ -94,6 +94,8 @@ class IsalGzipInputStreamTest {
     @MethodSource("streams")
     void decodesWhatGzipInputStreamDecodes(String name, byte[] gz, byte[] expected) throws IOException {
         assertArrayEquals(expected, decodeWithJdk(gz, 1 << 20, 1 << 20), "the JDK disagrees with the test data");
+        // the fallback without ISA-L (GZIPInputStream behind MemberBoundaryInputStream) with socket-sized pieces
+        assertArrayEquals(expected, decodeWithJdk(gz, 1460, 65_536), "the zlib fallback, input in 1460-byte pieces");
         // input arriving in pieces of every size that matters (ISA-L keeps up to 8 bytes in its bit buffer),
         // output read in small and large requests
         int[][] shapes = {{1 << 20, 1 << 20}, {1, 1 << 16}, {3, 7}, {8, 1}, {9, 100_000}, {100, 4096},
