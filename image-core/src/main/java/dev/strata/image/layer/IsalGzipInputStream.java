@@ -30,7 +30,7 @@ import java.util.zip.ZipException;
  * ISA-L returns with input and output space both left only once the final block is done (checked in
  * IsalGzipInputStreamTest against every way of cutting the input).
  */
-final class IsalGzipInputStream extends InputStream {
+final class IsalGzipInputStream extends BulkInputStream {
     /** {@code sizeof(struct inflate_state)} is 87,368 bytes in ISA-L 2.30; the buffer leaves room to spare. */
     static final int STATE_BYTES = 256 * 1024;
     private static final int IN_BYTES = 128 * 1024;
@@ -107,7 +107,6 @@ final class IsalGzipInputStream extends InputStream {
     private boolean eof;
     private int crc;
     private long memberSize;
-    private final byte[] one = new byte[1];
 
     IsalGzipInputStream(InputStream in) throws IOException {
         if (lib == null) {
@@ -121,15 +120,6 @@ final class IsalGzipInputStream extends InputStream {
 
     private static ByteBuffer direct(int size) {
         return ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
-    }
-
-    @Override
-    public int read() throws IOException {
-        int n;
-        do {
-            n = read(one, 0, 1);
-        } while (n == 0);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
