@@ -93,18 +93,23 @@ final class IsalGzipInputStream extends BulkInputStream {
     private final long inAddress = inPtr.address();
     private final long outAddress = outPtr.address();
 
-    /** The input chunk now in {@code inBuf}, as Java bytes too (for the bytes ISA-L leaves unused at the end). */
+    /** The input chunk now in {@code inBuf}, as Java bytes too: headers and trailers are parsed from here. */
     private final byte[] chunk = new byte[IN_BYTES];
     private int chunkLength;
-    /** The last bytes of the chunk before this one: ISA-L's bit buffer may still hold some of them at the end. */
-    private final byte[] previousTail = new byte[8];
-    private int previousTailLength;
-    /** Bytes read from {@code in} but not given to ISA-L (a trailer, the next member's header, its deflate data). */
-    private byte[] pending = new byte[0];
-    private int pendingPos;
+    /** The next chunk byte that neither the header parser nor ISA-L has taken. */
+    private int cursor;
+    private boolean inputEnded;
+    /** The last (up to 8) bytes before the current chunk: ISA-L may still hold some of them when a member ends. */
+    private final byte[] history = new byte[8];
+    private int historyLength;
+    /** Those of them handed back at the end of a member: the first bytes of its trailer. */
+    private final byte[] carry = new byte[8];
+    private int carryPos;
+    private int carryLength;
 
     private boolean inMember;
     private boolean eof;
+    private boolean firstMember = true;
     private int crc;
     private long memberSize;
 
@@ -113,7 +118,7 @@ final class IsalGzipInputStream extends BulkInputStream {
             throw new IllegalStateException("ISA-L is not available");
         }
         this.in = in;
-        if (!readHeader(true)) {
+        if (!readHeader()) {
             throw new EOFException("empty gzip stream");
         }
     }
@@ -132,7 +137,7 @@ final class IsalGzipInputStream extends BulkInputStream {
         }
         while (!eof) {
             if (!inMember) {
-                if (!readHeader(false)) {
+                if (!readHeader()) {
                     eof = true;
                     break;
                 }
@@ -141,8 +146,12 @@ final class IsalGzipInputStream extends BulkInputStream {
             int want = Math.min(len, OUT_BYTES);
             stateBuf.putLong(NEXT_OUT, outAddress);
             stateBuf.putInt(AVAIL_OUT, want);
-            if (stateBuf.getInt(AVAIL_IN) == 0) {
-                refill();
+            if (stateBuf.getInt(AVAIL_IN) == 0 && !inputEnded) {
+                cursor = chunkLength;
+                if (nextChunk()) {
+                    stateBuf.putLong(NEXT_IN, inAddress);
+                    stateBuf.putInt(AVAIL_IN, chunkLength);
+                }
             }
             int availInBefore = stateBuf.getInt(AVAIL_IN);
             int r = lib.isal_inflate(state);
@@ -158,65 +167,57 @@ final class IsalGzipInputStream extends BulkInputStream {
                 return produced;
             }
             if (availIn > 0) {
-                endOfMember();
-            } else if (availInBefore == 0 && availIn == 0 && atEndOfInput()) {
+                endOfMember(availIn);
+            } else if (availInBefore == 0 && inputEnded) {
                 throw new EOFException("gzip stream ends before its deflate data does (truncated)");
             }
         }
         return -1;
     }
 
-    /** Hands ISA-L the next chunk of input (pending bytes first); at the end of the input it gets none. */
-    private void refill() throws IOException {
-        if (chunkLength > 0) {
-            int keep = Math.min(8, chunkLength);
-            System.arraycopy(chunk, chunkLength - keep, previousTail, 0, keep);
-            previousTailLength = keep;
-        }
+    /** Reads the next chunk of input into {@code chunk} and {@code inBuf}; false at the end of the input. */
+    private boolean nextChunk() throws IOException {
+        // keep the last 8 bytes of what came before the new chunk
+        int fromChunk = Math.min(8, chunkLength);
+        int fromHistory = Math.min(historyLength, 8 - fromChunk);
+        System.arraycopy(history, historyLength - fromHistory, history, 0, fromHistory);
+        System.arraycopy(chunk, chunkLength - fromChunk, history, fromHistory, fromChunk);
+        historyLength = fromHistory + fromChunk;
         int n;
-        if (pendingPos < pending.length) {
-            n = Math.min(IN_BYTES, pending.length - pendingPos);
-            System.arraycopy(pending, pendingPos, chunk, 0, n);
-            pendingPos += n;
-        } else {
+        do {
             n = in.read(chunk, 0, IN_BYTES);
+        } while (n == 0);
+        cursor = 0;
+        if (n < 0) {
+            chunkLength = 0;
+            inputEnded = true;
+            return false;
         }
-        chunkLength = Math.max(n, 0);
-        inBuf.put(0, chunk, 0, chunkLength);
-        stateBuf.putLong(NEXT_IN, inAddress);
-        stateBuf.putInt(AVAIL_IN, chunkLength);
-    }
-
-    private boolean atEndOfInput() {
-        return chunkLength == 0;
+        chunkLength = n;
+        inBuf.put(0, chunk, 0, n);
+        return true;
     }
 
     /**
-     * The member's deflate data ended: the bytes ISA-L did not use (left in the chunk, plus whole bytes still in its
-     * bit buffer) start the trailer. Checks CRC-32 and length.
+     * The member's deflate data ended: what ISA-L did not use (left in the chunk, plus whole bytes still in its bit
+     * buffer — which ISA-L 2.32 and later hand back themselves by moving next_in back) starts the trailer. Checks
+     * CRC-32 and length. Nothing is copied: the parser goes on from the chunk where ISA-L stopped.
      */
-    private void endOfMember() throws IOException {
-        int availIn = stateBuf.getInt(AVAIL_IN);
+    private void endOfMember(int availIn) throws IOException {
         int held = stateBuf.getInt(READ_IN_LENGTH) >>> 3;
-        int used = chunkLength - availIn;
-        byte[] rest = new byte[held + availIn + (pending.length - pendingPos)];
-        int p = 0;
-        if (held > used) { // some of the held bytes came from the chunk before
-            int fromPrevious = held - used;
-            if (fromPrevious > previousTailLength) {
-                throw new IllegalStateException("ISA-L holds more input than it was given");
+        int start = chunkLength - availIn - held;
+        carryPos = 0;
+        carryLength = 0;
+        if (start < 0) { // some of those bytes came before this chunk
+            int need = -start;
+            if (need > historyLength) {
+                throw new ZipException("gzip stream: the deflate decoder holds more input than it was given");
             }
-            System.arraycopy(previousTail, previousTailLength - fromPrevious, rest, 0, fromPrevious);
-            p = fromPrevious;
-            held = used;
+            System.arraycopy(history, historyLength - need, carry, 0, need);
+            carryLength = need;
+            start = 0;
         }
-        System.arraycopy(chunk, used - held, rest, p, held + availIn);
-        p += held + availIn;
-        System.arraycopy(pending, pendingPos, rest, p, pending.length - pendingPos);
-        pending = rest;
-        pendingPos = 0;
-        chunkLength = 0;
-        previousTailLength = 0;
+        cursor = start;
         stateBuf.putInt(AVAIL_IN, 0);
 
         byte[] trailer = new byte[8];
@@ -237,12 +238,41 @@ final class IsalGzipInputStream extends BulkInputStream {
     }
 
     /**
-     * Reads a member header. At the start of the stream a header must be there; after a member, anything but the
-     * gzip magic (or nothing) ends the stream.
+     * Reads a member header and starts ISA-L on the member's deflate data. The first member must be there and well
+     * formed; after a member, anything but a well-formed header (or nothing) ends the stream, as
+     * {@code GZIPInputStream} has it.
      *
      * @return false when no further member follows
      */
-    private boolean readHeader(boolean first) throws IOException {
+    private boolean readHeader() throws IOException {
+        boolean first = firstMember;
+        firstMember = false;
+        try {
+            if (!parseHeader(first)) {
+                return false;
+            }
+        } catch (ZipException | EOFException e) {
+            if (first) {
+                throw e;
+            }
+            return false;
+        }
+        if (carryPos < carryLength) {
+            throw new IllegalStateException("a gzip header shorter than a trailer");
+        }
+        stateBuf.put(0, ZEROS); // the fields read below start from zero for each member
+        lib.isal_inflate_init(state);
+        stateBuf.putLong(NEXT_IN, inAddress + cursor);
+        stateBuf.putInt(AVAIL_IN, chunkLength - cursor);
+        crc = 0;
+        memberSize = 0;
+        inMember = true;
+        return true;
+    }
+
+    private static final byte[] ZEROS = new byte[64];
+
+    private boolean parseHeader(boolean first) throws IOException {
         int id1 = readByte();
         if (id1 < 0) {
             return false;
@@ -301,34 +331,32 @@ final class IsalGzipInputStream extends BulkInputStream {
                 throw new ZipException("corrupt gzip header (header CRC mismatch)");
             }
         }
-        stateBuf.put(0, new byte[64]); // the fields read below start from zero for each member
-        lib.isal_inflate_init(state);
-        chunkLength = 0;
-        previousTailLength = 0;
-        crc = 0;
-        memberSize = 0;
-        inMember = true;
         return true;
     }
 
     private int readByte() throws IOException {
-        if (pendingPos < pending.length) {
-            return pending[pendingPos++] & 0xff;
+        if (carryPos < carryLength) {
+            return carry[carryPos++] & 0xff;
         }
-        return in.read();
+        if (cursor == chunkLength && (inputEnded || !nextChunk())) {
+            return -1;
+        }
+        return chunk[cursor++] & 0xff;
     }
 
     private boolean readFully(byte[] b) throws IOException {
         int n = 0;
-        while (n < b.length && pendingPos < pending.length) {
-            b[n++] = pending[pendingPos++];
+        while (n < b.length && carryPos < carryLength) {
+            b[n++] = carry[carryPos++];
         }
         while (n < b.length) {
-            int r = in.read(b, n, b.length - n);
-            if (r < 0) {
+            if (cursor == chunkLength && (inputEnded || !nextChunk())) {
                 return false;
             }
-            n += r;
+            int k = Math.min(b.length - n, chunkLength - cursor);
+            System.arraycopy(chunk, cursor, b, n, k);
+            cursor += k;
+            n += k;
         }
         return true;
     }

@@ -2,6 +2,7 @@ package dev.strata.image.layer;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -77,6 +78,14 @@ class IsalGzipInputStreamTest {
             cases.add(Arguments.of(name + ", trailing bytes that are not a member",
                     concat(jdkGzip(data, 6), "not gzip".getBytes(StandardCharsets.US_ASCII)), data));
             cases.add(Arguments.of(name + ", trailing zeros", concat(jdkGzip(data, 6), new byte[512]), data));
+            cases.add(Arguments.of(name + ", trailing bytes that start like a member",
+                    concat(jdkGzip(data, 6), new byte[] {0x1f, (byte) 0x8b, 9, 0, 0}), data));
+            for (String[] tool : new String[][] {{"gzip", "-c", "-6"}, {"pigz", "-c", "-6"}, {"pigz", "-c", "-1", "-b", "32"}}) {
+                byte[] encoded = externalGzip(data, tool);
+                if (encoded != null) {
+                    cases.add(Arguments.of(name + ", " + String.join(" ", tool), encoded, data));
+                }
+            }
         }
         // many small members, as eStargz writes one per file
         ByteArrayOutputStream many = new ByteArrayOutputStream();
@@ -121,6 +130,34 @@ class IsalGzipInputStreamTest {
                 assertArrayEquals(expected, decodeWithIsal(gz, piece, readSize), "pieces of " + piece);
             }
         }
+    }
+
+    @Test
+    void inputInPiecesOfChangingSizeIsHandled() throws IOException {
+        // A big piece, then pieces of 1 to 3 bytes: the bytes ISA-L holds at the end of a member may come from
+        // several earlier pieces.
+        byte[] data = "pieces of changing size ".repeat(2000).getBytes(StandardCharsets.US_ASCII);
+        byte[] gz = concat(jdkGzip(data, 9), jdkGzip(data, 1), gzipWithHeaderFields(data), jdkGzip(new byte[0], 6),
+                jdkGzip(data, 0));
+        byte[] expected = concat(data, data, data, data);
+        for (long seed = 0; seed < 40; seed++) {
+            Random r = new Random(seed);
+            try (InputStream in = new IsalGzipInputStream(new VaryingPieces(new ByteArrayInputStream(gz), r))) {
+                assertArrayEquals(expected, readAll(in, 1 + r.nextInt(70_000)), "seed " + seed);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void manyEmptyMembersCostLittleEach() throws IOException {
+        // A hostile blob of nothing but empty members must not cost more per member than its own bytes.
+        byte[] member = jdkGzip(new byte[0], 6);
+        byte[] gz = new byte[member.length * 200_000];
+        for (int i = 0; i < 200_000; i++) {
+            System.arraycopy(member, 0, gz, i * member.length, member.length);
+        }
+        assertArrayEquals(new byte[0], decodeWithIsal(gz, 1 << 17, 1 << 16));
     }
 
     @Test
@@ -276,6 +313,54 @@ class IsalGzipInputStreamTest {
             out.writeBytes(p);
         }
         return out.toByteArray();
+    }
+
+    /** gzip bytes of {@code data} from an external encoder, or null when it is not installed. */
+    static byte[] externalGzip(byte[] data, String... command) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException notInstalled) {
+            return null;
+        }
+        Thread feeder = new Thread(() -> {
+            try (OutputStream stdin = p.getOutputStream()) {
+                stdin.write(data);
+            } catch (IOException ignored) {
+                // the process ended early; its exit code tells
+            }
+        });
+        feeder.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        try {
+            feeder.join();
+            assertEquals(0, p.waitFor(), String.join(" ", command));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return out;
+    }
+
+    /** Pieces of a random size: mostly 1 to 3 bytes, now and then a large one. */
+    static final class VaryingPieces extends FilterInputStream {
+        private final Random random;
+
+        VaryingPieces(InputStream in, Random random) {
+            super(in);
+            this.random = random;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int piece = random.nextInt(10) == 0 ? 1 + random.nextInt(200_000) : 1 + random.nextInt(3);
+            return super.read(b, off, Math.min(len, piece));
+        }
+
+        @Override
+        public int available() {
+            return 0;
+        }
     }
 
     /** Hands out at most {@code piece} bytes per read, as a socket between packets does. */
