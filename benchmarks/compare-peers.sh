@@ -37,7 +37,7 @@ comparisons:
   vfs-create  a VFS child layer over a parent holding $SRC: VfsDriver.create (reflink / copy_file_range)
             vs cp -a of the same tree (times of the copy alone, without JVM start-up, but each in a fresh JVM;
             the warmed-up, in-process figures: java -Djava.io.tmpdir=DIR -jar benchmarks.jar VfsCreateBenchmark)
-  pull      a 5-layer image of $SRC and a 60-layer image of $SRC60 (default /usr/share/doc) in a loopback
+  pull      a 1-file image, a 5-layer image of $SRC and a 60-layer image of $SRC60 (default /usr/share/doc) in a loopback
             docker-registry: image-tool pull --dest oci: vs skopeo copy; pull + unpack vs skopeo + umoci unpack;
             image-tool pull into the store (download + register) for reference (needs root, docker-registry,
             skopeo, umoci)
@@ -323,8 +323,12 @@ YML
     log "building a 5-layer image of $src and a 60-layer image of $src60 (umoci), pushing them (skopeo)"
     build_layered_image "$WORKDIR/L5" "$src" 5
     build_layered_image "$WORKDIR/L60" "$src60" 60
+    # One layer of one small file: what a pull costs before any real work (process start, resolve, one blob).
+    mkdir -p "$WORKDIR/onefile" && echo "one small file" >"$WORKDIR/onefile/hello"
+    build_layered_image "$WORKDIR/L1" "$WORKDIR/onefile" 1
     skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L5:t" "docker://127.0.0.1:$port/bench/five:1"
     skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L60:t" "docker://127.0.0.1:$port/bench/sixty:1"
+    skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L1:t" "docker://127.0.0.1:$port/bench/one:1"
     local bytes5
     bytes5=$(du -sb "$WORKDIR/L5/blobs" | awk '{ print $1 }')
 
@@ -335,6 +339,11 @@ YML
     echo "| case | peer | peer s | image-tool s | time ÷ peer |"
     echo "|---|---|---:|---:|---:|"
     local image name t_peer t_tool
+    local ref1="127.0.0.1:$port/bench/one:1"
+    t_peer=$(median_seconds "skopeo-one" "skopeo copy -q --src-tls-verify=false docker://$ref1 oci:$out/sk:x" "$prep")
+    t_tool=$(median_seconds "strata-one" "$tool pull -q --dest oci:$out/st:x $ref1 >/dev/null" "$prep")
+    awk -v c="pull one (1 layer, 1 small file: fixed cost)" -v a="$t_peer" -v b="$t_tool" \
+        'BEGIN { printf "| %s | skopeo copy | %.3f | %.3f | %.2f |\n", c, a, b, b / a }'
     for image in five sixty; do
         local ref="127.0.0.1:$port/bench/$image:1"
         t_peer=$(median_seconds "skopeo-$image" \
