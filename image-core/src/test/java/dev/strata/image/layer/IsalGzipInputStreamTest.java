@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -142,7 +143,7 @@ class IsalGzipInputStreamTest {
         byte[] expected = concat(data, data, data, data);
         for (long seed = 0; seed < 40; seed++) {
             Random r = new Random(seed);
-            try (InputStream in = new IsalGzipInputStream(new VaryingPieces(new ByteArrayInputStream(gz), r))) {
+            try (InputStream in = new IsalGzipInputStream(Pieces.varying(new ByteArrayInputStream(gz), r))) {
                 assertArrayEquals(expected, readAll(in, 1 + r.nextInt(70_000)), "seed " + seed);
             }
         }
@@ -342,39 +343,27 @@ class IsalGzipInputStreamTest {
         return out;
     }
 
-    /** Pieces of a random size: mostly 1 to 3 bytes, now and then a large one. */
-    static final class VaryingPieces extends FilterInputStream {
-        private final Random random;
-
-        VaryingPieces(InputStream in, Random random) {
-            super(in);
-            this.random = random;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int piece = random.nextInt(10) == 0 ? 1 + random.nextInt(200_000) : 1 + random.nextInt(3);
-            return super.read(b, off, Math.min(len, piece));
-        }
-
-        @Override
-        public int available() {
-            return 0;
-        }
-    }
-
-    /** Hands out at most {@code piece} bytes per read, as a socket between packets does. */
+    /** Hands out at most the next piece size of bytes per read, as a socket between packets does. */
     static final class Pieces extends FilterInputStream {
-        private final int piece;
+        private final IntSupplier pieces;
 
         Pieces(InputStream in, int piece) {
+            this(in, () -> piece);
+        }
+
+        Pieces(InputStream in, IntSupplier pieces) {
             super(in);
-            this.piece = piece;
+            this.pieces = pieces;
+        }
+
+        /** Pieces of a random size: mostly 1 to 3 bytes, now and then a large one. */
+        static Pieces varying(InputStream in, Random random) {
+            return new Pieces(in, () -> random.nextInt(10) == 0 ? 1 + random.nextInt(200_000) : 1 + random.nextInt(3));
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            return super.read(b, off, Math.min(len, piece));
+            return super.read(b, off, Math.min(len, pieces.getAsInt()));
         }
 
         @Override
