@@ -111,7 +111,8 @@ public final class ImageTool implements Runnable {
             }
             return new String[] {"image-tool " + p.getProperty("version", "unknown"),
                     "Java " + System.getProperty("java.version") + " on " + System.getProperty("os.name") + " "
-                            + System.getProperty("os.arch")};
+                            + System.getProperty("os.arch"),
+                    "gzip layers inflated by " + dev.strata.image.layer.Compression.gzipDecoder()};
         }
     }
 }

@@ -48,6 +48,7 @@ class CommandLineTest {
             "--help                        | 0 | umount",         // the full list needs every command
             "help images                   | 0 | List the images",
             "images --help                 | 0 | Usage: image-tool images",
+            "--version                     | 0 | gzip layers inflated by",
     })
     void everyFormRuns(String line, int code, String expected) {
         String[] args = line.trim().replace("{}", tmp.toString()).split("\\s+");

@@ -65,6 +65,14 @@ public enum Compression {
         return detect(head, n);
     }
 
+    /**
+     * Which library inflates gzip layers in this JVM: {@code "ISA-L (libisal.so.2)"} when it loads (about twice
+     * zlib's speed), else {@code "zlib (JDK)"}. For diagnostics such as {@code image-tool --version}.
+     */
+    public static String gzipDecoder() {
+        return IsalGzipInputStream.loaded() ? "ISA-L (libisal.so.2)" : "zlib (JDK)";
+    }
+
     /** A stream of the uncompressed bytes. Closing it closes {@code in}. */
     public InputStream decompress(InputStream in) throws IOException {
         switch (this) {

@@ -227,6 +227,7 @@ class IsalGzipInputStreamTest {
         try (InputStream in = Compression.GZIP.decompress(new ByteArrayInputStream(jdkGzip(new byte[1], 6)))) {
             assertTrue(in instanceof IsalGzipInputStream, in.getClass().getName());
         }
+        assertEquals("ISA-L (libisal.so.2)", Compression.gzipDecoder());
     }
 
     private interface Decode {
