@@ -46,9 +46,10 @@ final class IsalGzipInputStream extends BulkInputStream {
     private static final int FEXTRA = 4;
     private static final int FNAME = 8;
     private static final int FCOMMENT = 16;
+    private static final byte[] ZEROS = new byte[64];
 
     /**
-     * The two ISA-L calls used. Public only because jnr-ffi generates its implementation in another class loader;
+     * The ISA-L functions used. Public only because jnr-ffi generates its implementation in another class loader;
      * the enclosing class is package-private.
      */
     public interface Lib {
@@ -269,8 +270,6 @@ final class IsalGzipInputStream extends BulkInputStream {
         inMember = true;
         return true;
     }
-
-    private static final byte[] ZEROS = new byte[64];
 
     private boolean parseHeader(boolean first) throws IOException {
         int id1 = readByte();

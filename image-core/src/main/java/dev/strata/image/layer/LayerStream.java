@@ -3,6 +3,7 @@ package dev.strata.image.layer;
 import dev.strata.image.UnsafeLayerException;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.digest.Digester;
+import dev.strata.image.internal.Failures;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -256,19 +257,9 @@ final class LayerStream implements AutoCloseable {
 
     private void rethrowProducerError() throws IOException {
         Throwable t = producerError;
-        if (t == null) {
-            return;
+        if (t != null) {
+            throw Failures.rethrow(t);
         }
-        if (t instanceof IOException io) {
-            throw io;
-        }
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IOException(t);
     }
 
     /** Stops the decoding thread (if any) without draining; safe to call after {@link #finish()}. */

@@ -7,6 +7,7 @@ import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.content.ContentWriter;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.internal.Failures;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageConfig;
 import dev.strata.image.model.ImageIndex;
@@ -235,14 +236,8 @@ public final class Puller {
                     throw new UnavailableException("pull from " + client.baseUri() + " interrupted", ex);
                 }
             }
-            if (first instanceof IOException io) {
-                throw io;
-            }
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            if (first instanceof Error err) {
-                throw err;
+            if (first != null) {
+                throw Failures.rethrow(first);
             }
             return outcomes;
         } finally {

@@ -5,6 +5,7 @@ import dev.strata.image.content.ContentStore;
 import dev.strata.image.content.ContentWriter;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.internal.Failures;
 import dev.strata.image.layer.ApplyResult;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageConfig;
@@ -173,7 +174,7 @@ final class StorePull {
             }
             Throwable t = settle(futures, done, failure);
             t = closePrepared(stored, t);
-            throw rethrow(t);
+            throw Failures.rethrow(t);
         }
     }
 
@@ -182,25 +183,11 @@ final class StorePull {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            throw rethrow(e.getCause());
+            throw Failures.rethrow(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException("pull interrupted", e);
         }
-    }
-
-    /** {@code t} thrown as it is when it is an IOException or unchecked (the return type only helps the caller). */
-    private static IOException rethrow(Throwable t) throws IOException {
-        if (t instanceof IOException io) {
-            throw io;
-        }
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error err) {
-            throw err;
-        }
-        return new IOException(t);
     }
 
     /**
@@ -285,7 +272,7 @@ final class StorePull {
         discardedFrom = i + 1;
         Throwable t = closePrepared(i, null);
         if (t != null) {
-            throw rethrow(t);
+            throw Failures.rethrow(t);
         }
     }
 
