@@ -8,6 +8,7 @@
 #   benchmarks/compare-peers.sh diff           diff of two trees into a layer: Strata vs umoci repack
 #   benchmarks/compare-peers.sh vfs-create     VFS child layer over a real tree: VfsDriver.create vs cp -a
 #   benchmarks/compare-peers.sh pull           pull from a loopback registry: image-tool vs skopeo (+ umoci unpack)
+#   benchmarks/compare-peers.sh startup        light commands (inspect a layout, images): image-tool vs skopeo
 #
 # Build first:  mvn -o -q -B -pl image-core,benchmarks -am package -DskipTests
 # Environment:  SIZE (input size, e.g. 1G, 256M; default 1G), RUNS (timed runs per tool, default 5),
@@ -41,6 +42,9 @@ comparisons:
             docker-registry: image-tool pull --dest oci: vs skopeo copy; pull + unpack vs skopeo + umoci unpack;
             image-tool pull into the store (download + register) for reference (needs root, docker-registry,
             skopeo, umoci)
+  startup   the fixed cost of a command: image-tool inspect oci:L60 and images on an empty store vs skopeo
+            inspect oci:L60 (a 60-layer layout of $SRC60); with JDK 17 (class-data archive) and, when
+            $JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64) exists, JDK 25 (AOT cache); needs umoci
 
 environment: SIZE=1G RUNS=5 WORKDIR=<dir> JAVA=java TIMER=hyperfine|loop SRC=/usr/share
 EOF
@@ -366,6 +370,41 @@ YML
     echo "image-tool times include JVM start-up; the store uses the default driver (overlay when root and supported)."
 }
 
+cmd_startup() {
+    require_cli
+    require_tool skopeo
+    require_tool umoci
+    setup_workdir
+    local src60=${SRC60:-/usr/share/doc} jdk25=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+    [[ -d $WORKDIR/L60 ]] || { log "building a 60-layer layout of $src60 (umoci)"; build_layered_image "$WORKDIR/L60" "$src60" 60; }
+    mkdir -p "$WORKDIR/empty-store"
+    local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" t_peer t_tool jdk
+    # The first run of a command records its archive; two untimed runs make sure each JDK maps its own.
+    for jdk in 17 25; do
+        local env=""
+        [[ $jdk == 25 ]] && { [[ -x $jdk25/bin/java ]] || continue; env="JAVA_HOME=$jdk25 "; }
+        for _ in 1 2; do
+            bash -c "$env$tool inspect oci:$WORKDIR/L60:t >/dev/null && $env$tool --root $WORKDIR/empty-store images >/dev/null"
+        done
+    done
+    echo "Start-up: light commands, median of $RUNS runs ($TIMER); $(environment)"
+    echo
+    echo "| case | skopeo inspect oci:L60 s | image-tool s | time ÷ skopeo |"
+    echo "|---|---:|---:|---:|"
+    t_peer=$(median_seconds "skopeo-inspect" "skopeo inspect oci:$WORKDIR/L60:t >/dev/null")
+    for jdk in 17 25; do
+        local env="" label="JDK 17, class-data archive"
+        if [[ $jdk == 25 ]]; then
+            [[ -x $jdk25/bin/java ]] || continue
+            env="JAVA_HOME=$jdk25 "; label="JDK 25, AOT cache"
+        fi
+        t_tool=$(median_seconds "strata-inspect-$jdk" "$env$tool inspect oci:$WORKDIR/L60:t >/dev/null")
+        ratio_row "inspect oci:L60 ($label)" skopeo "$t_peer" image-tool "$t_tool"
+        t_tool=$(median_seconds "strata-images-$jdk" "$env$tool --root $WORKDIR/empty-store images >/dev/null")
+        ratio_row "images, empty store ($label)" skopeo "$t_peer" image-tool "$t_tool"
+    done
+}
+
 # One line describing where the numbers came from.
 environment() {
     local cpu java_version openssl_version
@@ -386,6 +425,7 @@ main() {
         diff) cmd_diff "$@" ;;
         vfs-create) cmd_vfs_create "$@" ;;
         pull) cmd_pull "$@" ;;
+        startup) cmd_startup "$@" ;;
         unpack) die "'$comparison' is not implemented yet" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
