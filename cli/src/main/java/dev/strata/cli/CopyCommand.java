@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
                 "  oci:DIR[:NAME]               an OCI image layout",
                 "  oci-archive:FILE[:NAME]      an OCI layout in a tar file",
                 "  docker-archive:FILE[:REF]    a docker save archive (REF: a repo tag, or @N when reading)",
+                "  dir:DIR                      skopeo's directory format",
                 "  store:NAME                   the store at --root",
                 "A name without a transport is a registry reference. Blobs DEST has are skipped, blobs in another "
                         + "repository of the same registry are mounted, the rest are streamed and verified once."},

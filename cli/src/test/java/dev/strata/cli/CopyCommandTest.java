@@ -144,6 +144,20 @@ class CopyCommandTest {
     }
 
     @Test
+    void dirFormatIsReadAndWrittenLikeSkopeos() throws Exception {
+        Path ours = tmp.resolve("ours-dir");
+        ok("copy", "--all", "docker://" + multiRef, "dir:" + ours);
+        assertThat(Files.readString(ours.resolve("version"))).isEqualTo("Directory Transport Version: 1.1\n");
+        skopeo("copy", "-q", "--all", "dir:" + ours, "oci:" + tmp.resolve("from-ours") + ":t");
+        Path theirs = tmp.resolve("skopeo-dir");
+        skopeo("copy", "-q", "--src-tls-verify=false", "--all", "docker://" + multiRef, "dir:" + theirs);
+        String digest = ok("copy", "-q", "--all", "dir:" + theirs, "oci:" + tmp.resolve("from-theirs") + ":t")
+                .out().trim();
+        assertThat(skopeo("inspect", "--format", "{{.Digest}}", "--tls-verify=false", "docker://" + multiRef).trim())
+                .isEqualTo(digest);
+    }
+
+    @Test
     void allCopiesTheIndexWithEveryPlatformAndKeepsItsDigest() throws Exception {
         Path layout = tmp.resolve("multi");
         String index = skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + multiRef);

@@ -30,6 +30,8 @@ public record Transports(RegistryOptions registry, Store store) {
             return OciArchiveSource.open(a.file(), a.name());
         } else if (location instanceof ImageLocation.DockerArchive a) {
             return DockerArchiveSource.open(a.file(), a.name());
+        } else if (location instanceof ImageLocation.Dir d) {
+            return new DirTransport.Source(d.dir());
         } else if (location instanceof ImageLocation.Store s) {
             Store st = requireStore(location);
             String name = storeName(s.name());
@@ -38,7 +40,7 @@ public record Transports(RegistryOptions registry, Store store) {
             ManifestDocument doc = Manifests.parse(st.content().readSmall(record.manifest()), null);
             return new LayoutSource(st.content(), doc.descriptor());
         }
-        throw new FailedPreconditionException(location + " cannot be read (yet)");
+        throw new IllegalStateException("no source for " + location);
     }
 
     /**
@@ -54,10 +56,12 @@ public record Transports(RegistryOptions registry, Store store) {
             return OciArchiveWriter.create(a.file(), a.name() != null ? a.name() : defaultName);
         } else if (location instanceof ImageLocation.DockerArchive a) {
             return DockerArchiveWriter.create(a.file()).onlyImage(a.name() != null ? a.name() : defaultName);
+        } else if (location instanceof ImageLocation.Dir d) {
+            return new DirTransport.Destination(d.dir());
         } else if (location instanceof ImageLocation.Store s) {
             return new StoreDestination(requireStore(location), storeName(s.name()));
         }
-        throw new FailedPreconditionException(location + " cannot be written (yet)");
+        throw new IllegalStateException("no destination for " + location);
     }
 
     private Store requireStore(ImageLocation location) {
