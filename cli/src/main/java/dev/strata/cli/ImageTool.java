@@ -18,7 +18,8 @@ import java.util.Set;
         footer = {"", ExitCodes.HELP})
 public final class ImageTool implements Runnable {
     /** The commands, in the order {@code --help} lists them. */
-    private static final List<Class<?>> COMMANDS = List.of(PullCommand.class, ApplyCommand.class, DiffCommand.class,
+    private static final List<Class<?>> COMMANDS = List.of(PullCommand.class, CopyCommand.class, SaveCommand.class,
+            LoadCommand.class, ApplyCommand.class, DiffCommand.class,
             UnpackCommand.class, ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
             RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CommandLine.HelpCommand.class);
     /**

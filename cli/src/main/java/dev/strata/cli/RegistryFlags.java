@@ -28,6 +28,9 @@ final class RegistryFlags {
             o = o.withCertDir(certDir);
         }
         if (creds != null) {
+            if (ref == null) {
+                throw new CommandLine.ParameterException(cmd, "--creds is for a registry, and none is named");
+            }
             int colon = creds.indexOf(':');
             if (colon <= 0) {
                 throw new CommandLine.ParameterException(cmd, "--creds must be USER:PASSWORD");

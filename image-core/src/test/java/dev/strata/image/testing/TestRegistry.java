@@ -32,6 +32,11 @@ public final class TestRegistry implements AutoCloseable {
 
     private TestRegistry(Path dir, String authSection, String httpExtra, String user, String password)
             throws Exception {
+        this(dir, authSection, httpExtra, user, password, false);
+    }
+
+    private TestRegistry(Path dir, String authSection, String httpExtra, String user, String password,
+                         boolean accessLog) throws Exception {
         Capabilities.requireTool(BINARY);
         this.dir = dir;
         this.tls = !httpExtra.isEmpty();
@@ -40,7 +45,7 @@ public final class TestRegistry implements AutoCloseable {
         Files.createDirectories(dir);
         this.port = freePort();
         String config = "version: 0.1\n"
-                + "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                + "log:\n  level: warn\n  accesslog:\n    disabled: " + !accessLog + "\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
                 + "  delete:\n    enabled: true\n"
                 + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: strata-test-secret\n" + httpExtra
@@ -56,6 +61,28 @@ public final class TestRegistry implements AutoCloseable {
     /** An anonymous registry. */
     public static TestRegistry start(Path dir) throws Exception {
         return new TestRegistry(dir, "", null, null);
+    }
+
+    /** An anonymous registry that logs every request ({@link #requests}). */
+    public static TestRegistry startWithAccessLog(Path dir) throws Exception {
+        return new TestRegistry(dir, "", "", null, null, true);
+    }
+
+    /**
+     * The requests of the access log ({@link #startWithAccessLog}) as {@code METHOD /path?query} lines, in order.
+     */
+    public List<String> requests() {
+        List<String> out = new ArrayList<>();
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(GET|HEAD|POST|PUT|PATCH|DELETE) ([^ \"]+)")
+                    .matcher(Files.readString(log));
+            while (m.find()) {
+                out.add(m.group(1) + " " + m.group(2));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
     }
 
     /** An anonymous registry serving HTTPS with {@code certificate} and {@code key} (PEM). */
