@@ -25,9 +25,11 @@ import java.util.concurrent.Callable;
 /** {@code image-tool inspect IMAGE}: what an image is made of, from the store or an OCI layout. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show an image's manifest digest, platform, config (entrypoint, env, ...) and layers.",
-        footer = {"", "IMAGE is a name in the store, or oci:DIR[:NAME] for an OCI image layout.", "",
+        footer = {"", "IMAGE is a name in the store, oci:DIR[:NAME] for an OCI image layout, or docker://REF for an "
+                + "image in a registry (nothing is stored then).", "",
                 "Examples:", "  image-tool inspect docker.io/library/busybox:latest",
-                "  image-tool inspect --raw config oci:./layout:app", "", ExitCodes.HELP})
+                "  image-tool inspect --raw config oci:./layout:app",
+                "  image-tool inspect --json docker://127.0.0.1:5000/app:1", "", ExitCodes.HELP})
 final class InspectCommand implements Callable<Integer> {
     /** Which document --raw prints. */
     enum Raw { manifest, config }
@@ -49,8 +51,17 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    RegistryFlags registry;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
+        if (image.startsWith("docker://")) {
+            return RemoteInspect.inspect(this);
+        }
         ImageArg arg = ImageArg.parse(image);
         if (arg.isLayout()) {
             ContentStore layout = ContentStore.open(arg.layout());

@@ -32,6 +32,12 @@ final class Output {
         }
     }
 
+    /** Writes {@code bytes} exactly, with no newline: piped to sha256sum they give the document's digest. */
+    static void writeExact(byte[] bytes) {
+        System.out.write(bytes, 0, bytes.length);
+        System.out.flush();
+    }
+
     static void printJson(Object value) {
         try {
             System.out.println(Json.MAPPER.writeValueAsString(value));

@@ -26,6 +26,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -382,6 +383,118 @@ public final class RegistryClient {
         Bodies.discard(resp.body());
         checkCreatedDigest(resp, digest, what);
         return digest;
+    }
+
+    // ---- listing and deleting ----
+
+    /** Pages of a list are read with this cap each: 100 names of up to 255 characters are ~26 KiB. */
+    private static final int MAX_LIST_PAGE = 4 * 1024 * 1024;
+    /** Names one listing returns at most; a registry that keeps paginating past it is refused. */
+    public static final int MAX_LISTED = 1_000_000;
+    private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
+
+    /**
+     * The tags of {@code repository}, in the registry's order, following {@code Link: <…>; rel="next"} pages.
+     *
+     * @throws NotFoundException when the registry does not know the repository
+     */
+    public List<String> listTags(String repository) {
+        return listTags(repository, DEFAULT_PAGE);
+    }
+
+    /** {@link #listTags(String)}, asking for pages of {@code pageSize} names ({@code ?n=}). */
+    public List<String> listTags(String repository, int pageSize) {
+        return list(base.resolve("/v2/" + repo(repository) + "/tags/list?n=" + checkPage(pageSize)), "tags",
+                pull(repository), "list tags of " + name(repository));
+    }
+
+    /** The repositories the registry lists in its catalog ({@code GET /v2/_catalog}), following pages. */
+    public List<String> catalog() {
+        return catalog(DEFAULT_PAGE);
+    }
+
+    /** {@link #catalog()} in pages of {@code pageSize} names. */
+    public List<String> catalog(int pageSize) {
+        return list(base.resolve("/v2/_catalog?n=" + checkPage(pageSize)), "repositories",
+                List.of("registry:catalog:*"), "catalog of " + registry);
+    }
+
+    /** Names asked for per page; distribution serves at most 1,000 (its default maximum). */
+    private static final int DEFAULT_PAGE = 1000;
+
+    private static int checkPage(int pageSize) {
+        if (pageSize < 1 || pageSize > 10_000) {
+            throw new IllegalArgumentException("page size must be 1 to 10,000, got " + pageSize);
+        }
+        return pageSize;
+    }
+
+    private List<String> list(URI first, String field, List<String> scopes, String what) {
+        List<String> out = new ArrayList<>();
+        java.util.Set<URI> seen = new java.util.HashSet<>();
+        URI next = first;
+        while (next != null) {
+            if (!seen.add(next)) {
+                throw new InvalidImageException(what + ": the registry's pages loop back to " + next);
+            }
+            HttpResponse<InputStream> resp = send(new Call("GET", next, Map.of("Accept", "application/json"), null,
+                    scopes, what), Set.of());
+            byte[] body;
+            try {
+                body = Bodies.readCapped(resp.body(), MAX_LIST_PAGE);
+            } catch (IOException e) {
+                throw new UnavailableException(what + ": reading the body failed: " + e, e);
+            }
+            if (body == null) {
+                throw new InvalidImageException(what + ": a page is larger than " + MAX_LIST_PAGE + " bytes");
+            }
+            try {
+                com.fasterxml.jackson.databind.JsonNode names = dev.strata.image.internal.JsonTrees.read(body)
+                        .get(field);
+                if (names != null && !names.isNull()) {
+                    if (!names.isArray()) {
+                        throw new InvalidImageException(what + ": \"" + field + "\" is not a list");
+                    }
+                    for (com.fasterxml.jackson.databind.JsonNode n : names) {
+                        if (!n.isTextual()) {
+                            throw new InvalidImageException(what + ": \"" + field + "\" holds a non-string");
+                        }
+                        if (out.size() >= MAX_LISTED) {
+                            throw new InvalidImageException(what + ": more than " + MAX_LISTED + " names");
+                        }
+                        out.add(n.asText());
+                    }
+                }
+            } catch (IOException e) {
+                throw new InvalidImageException(what + ": the registry's answer is not JSON: " + e.getMessage(), e);
+            }
+            next = resp.headers().firstValue("Link").map(link -> {
+                java.util.regex.Matcher m = NEXT_LINK.matcher(link);
+                return m.find() ? resolveLocation(resp.uri(), m.group(1), what) : null;
+            }).orElse(null);
+            if (next != null && !sameOrigin(next, base)) {
+                throw new InvalidImageException(what + ": the next page is on another host: " + next);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Deletes the manifest {@code digest} from {@code repository} (every tag naming it goes with it: the
+     * distribution API deletes by digest).
+     *
+     * @throws NotFoundException            when the repository has no such manifest
+     * @throws FailedPreconditionException  when the registry does not allow deletes (405)
+     */
+    public void deleteManifest(String repository, Digest digest) {
+        String what = "delete manifest " + name(repository) + "@" + digest;
+        HttpResponse<InputStream> resp = send(new Call("DELETE", manifestUri(repository, digest.toString()),
+                Map.of(), null, List.of(scope(repository, "delete")), what), Set.of(405));
+        Bodies.discard(resp.body());
+        if (resp.statusCode() == 405) {
+            throw new dev.strata.image.FailedPreconditionException(what + " at " + base
+                    + ": the registry does not allow deleting (405; distribution needs storage.delete.enabled)");
+        }
     }
 
     // ---- request machinery ----
