@@ -8,6 +8,7 @@
 #   benchmarks/compare-peers.sh diff           diff of two trees into a layer: Strata vs umoci repack
 #   benchmarks/compare-peers.sh vfs-create     VFS child layer over a real tree: VfsDriver.create vs cp -a
 #   benchmarks/compare-peers.sh pull           pull from a loopback registry: image-tool vs skopeo (+ umoci unpack)
+#   benchmarks/compare-peers.sh copy           image-tool copy vs skopeo copy: to a layout, an archive, another repository
 #   benchmarks/compare-peers.sh startup        light commands (inspect a layout, images): image-tool vs skopeo
 #
 # Build first:  mvn -o -q -B -pl image-core,benchmarks -am package -DskipTests
@@ -42,6 +43,8 @@ comparisons:
             docker-registry: image-tool pull --dest oci: vs skopeo copy; pull + unpack vs skopeo + umoci unpack;
             image-tool pull into the store (download + register) for reference (needs root, docker-registry,
             skopeo, umoci)
+  copy      the 5-layer image of pull: image-tool copy vs skopeo copy, registry -> oci:, registry ->
+            docker-archive:, and between two repositories of one registry (needs root, docker-registry, skopeo, umoci)
   startup   the fixed cost of a command: image-tool inspect oci:L60 and images on an empty store vs skopeo
             inspect oci:L60 (a 60-layer layout of $SRC60); with JDK 17 (class-data archive) and, when
             $JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64) exists, JDK 25 (AOT cache); needs umoci
@@ -299,14 +302,16 @@ build_layered_image() {
     rm -rf "$bundle"
 }
 
-cmd_pull() {
+# Starts a docker-registry on a free loopback port ($port) holding bench/five:1 (5 layers of $SRC), bench/sixty:1
+# (60 layers of $SRC60) and bench/one:1 (one small file); sets bytes5. Stopped on exit.
+start_registry_with_images() {
     require_cli
     require_tool skopeo
     require_tool umoci
     require_tool docker-registry
     [[ $(id -u) == 0 ]] || die "building the images with umoci needs root"
     setup_workdir
-    local src=${SRC:-/usr/share} src60=${SRC60:-/usr/share/doc} port
+    src=${SRC:-/usr/share} src60=${SRC60:-/usr/share/doc}
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cat >"$WORKDIR/registry.yml" <<YML
 version: 0.1
@@ -333,9 +338,12 @@ YML
     skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L5:t" "docker://127.0.0.1:$port/bench/five:1"
     skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L60:t" "docker://127.0.0.1:$port/bench/sixty:1"
     skopeo copy -q --dest-tls-verify=false "oci:$WORKDIR/L1:t" "docker://127.0.0.1:$port/bench/one:1"
-    local bytes5
     bytes5=$(du -sb "$WORKDIR/L5/blobs" | awk '{ print $1 }')
+}
 
+cmd_pull() {
+    local src src60 port bytes5
+    start_registry_with_images
     local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" out=$WORKDIR/out prep="rm -rf '$WORKDIR/out' && mkdir '$WORKDIR/out'"
     echo "Pull from a docker-registry on 127.0.0.1 (plain HTTP), median of $RUNS runs ($TIMER); $(environment)"
     echo "5-layer image of $src: $bytes5 bytes of blobs; 60-layer image of $src60."
@@ -405,6 +413,31 @@ cmd_startup() {
     done
 }
 
+cmd_copy() {
+    local src src60 port bytes5
+    start_registry_with_images
+    local tool="IMAGE_TOOL_NO_BUILD=1 '$TOOL'" out=$WORKDIR/out prep="rm -rf '$WORKDIR/out' && mkdir '$WORKDIR/out'"
+    local ref="127.0.0.1:$port/bench/five:1" t_peer t_tool
+    echo "Copy from a docker-registry on 127.0.0.1, median of $RUNS runs ($TIMER); $(environment)"
+    echo "5-layer image of $src: $bytes5 bytes of blobs."
+    echo
+    echo "| case | skopeo copy s | image-tool copy s | time ÷ skopeo |"
+    echo "|---|---:|---:|---:|"
+    t_peer=$(median_seconds "skopeo-oci" "skopeo copy -q --src-tls-verify=false docker://$ref oci:$out/sk:x" "$prep")
+    t_tool=$(median_seconds "strata-oci" "$tool copy -q docker://$ref oci:$out/st:x >/dev/null" "$prep")
+    ratio_row "registry -> oci: (5 layers)" skopeo "$t_peer" image-tool "$t_tool"
+    t_peer=$(median_seconds "skopeo-archive" \
+        "skopeo copy -q --src-tls-verify=false docker://$ref docker-archive:$out/sk.tar:bench/five:1" "$prep")
+    t_tool=$(median_seconds "strata-archive" \
+        "$tool copy -q docker://$ref docker-archive:$out/st.tar:bench/five:1 >/dev/null" "$prep")
+    ratio_row "registry -> docker-archive: (save, layers decompressed)" skopeo "$t_peer" image-tool "$t_tool"
+    t_peer=$(median_seconds "skopeo-mount" \
+        "skopeo copy -q --src-tls-verify=false --dest-tls-verify=false docker://$ref docker://127.0.0.1:$port/m/sk\$(date +%s%N):1")
+    t_tool=$(median_seconds "strata-mount" \
+        "$tool copy -q docker://$ref docker://127.0.0.1:$port/m/st\$(date +%s%N):1 >/dev/null")
+    ratio_row "registry -> another repository (blobs mounted)" skopeo "$t_peer" image-tool "$t_tool"
+}
+
 # One line describing where the numbers came from.
 environment() {
     local cpu java_version openssl_version
@@ -426,6 +459,7 @@ main() {
         vfs-create) cmd_vfs_create "$@" ;;
         pull) cmd_pull "$@" ;;
         startup) cmd_startup "$@" ;;
+        copy) cmd_copy "$@" ;;
         unpack) die "'$comparison' is not implemented yet" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
