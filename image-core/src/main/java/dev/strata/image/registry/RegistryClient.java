@@ -267,6 +267,14 @@ public final class RegistryClient {
     }
 
     /**
+     * A blob's bytes from its start, resuming with {@code Range} requests after a cut connection (as the retry policy
+     * allows). Not verified: for callers that verify the whole stream themselves, as the copy engine does.
+     */
+    public InputStream openBlobResuming(String repository, Descriptor blob) {
+        return new ResumingBlobStream(this, repository, blob, options.retryPolicy());
+    }
+
+    /**
      * Streams a whole blob, verified: reading to EOF throws {@link DigestMismatchException} unless the bytes have
      * the descriptor's size and digest. A connection that breaks mid-way is resumed with a {@code Range} request
      * from the byte reached (up to the retry policy's attempts), so the digest still covers every byte once.

@@ -209,7 +209,9 @@ public final class ImageCopier {
                 });
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (Descriptor blob : blobs) {
+            // Largest first: the biggest blob, not a late start, bounds the time of the whole copy.
+            for (Descriptor blob : blobs.stream()
+                    .sorted(java.util.Comparator.comparingLong(Descriptor::size).reversed()).toList()) {
                 futures.add(pool.submit(() -> {
                     copyBlob(src, dest, blob, local.get(blob.digest()));
                     return null;

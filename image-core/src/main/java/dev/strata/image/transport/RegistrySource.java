@@ -32,7 +32,7 @@ final class RegistrySource implements ImageSource {
 
     @Override
     public InputStream blob(Descriptor blob) {
-        return client.openBlob(reference.repository(), blob, 0);
+        return client.openBlobResuming(reference.repository(), blob);
     }
 
     @Override
