@@ -21,7 +21,7 @@ public final class ImageTool implements Runnable {
     private static final List<Class<?>> COMMANDS = List.of(PullCommand.class, CopyCommand.class, SaveCommand.class,
             LoadCommand.class, ApplyCommand.class, DiffCommand.class,
             UnpackCommand.class, ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
-            DigestCommand.class, ListTagsCommand.class, CatalogCommand.class, TagCommand.class, DeleteCommand.class,
+            LoginCommand.class, LogoutCommand.class, DigestCommand.class, ListTagsCommand.class, CatalogCommand.class, TagCommand.class, DeleteCommand.class,
             RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CommandLine.HelpCommand.class);
     /**
      * Global options that take a value, which is not a command name even where it looks like one. The launcher

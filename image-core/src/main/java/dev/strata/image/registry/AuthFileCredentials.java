@@ -111,6 +111,114 @@ final class AuthFileCredentials implements CredentialStore {
         }
     }
 
+    /**
+     * Stores {@code credentials} for {@code registry}: through the credential helper the file names for it
+     * ({@code credHelpers}, else {@code credsStore}), else as an {@code auths} entry. Every other field of the file
+     * is kept; the file is replaced atomically, mode 0600, its directory made 0700 when missing.
+     */
+    void store(String registry, Credentials credentials) throws IOException {
+        JsonNode root = read();
+        com.fasterxml.jackson.databind.node.ObjectNode obj = root != null ? (com.fasterxml.jackson.databind.node
+                .ObjectNode) root : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        Optional<String> helperName = helperFor(obj, registry);
+        if (helperName.isPresent()) {
+            helper.store(helperName.get(), serverUrl(registry), credentials);
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode auths = obj.has("auths") && obj.get("auths").isObject()
+                ? (com.fasterxml.jackson.databind.node.ObjectNode) obj.get("auths") : obj.putObject("auths");
+        removeKeys(auths, registry);
+        com.fasterxml.jackson.databind.node.ObjectNode entry = auths.putObject(serverUrl(registry));
+        if (credentials.hasIdentityToken()) {
+            entry.put("identitytoken", credentials.identityToken());
+        } else {
+            entry.put("auth", Base64.getEncoder().encodeToString((credentials.username() + ":"
+                    + credentials.secret()).getBytes(StandardCharsets.UTF_8)));
+        }
+        write(obj);
+    }
+
+    /** Removes what is stored for {@code registry} (in the file and in its helper); true if anything was. */
+    boolean erase(String registry) throws IOException {
+        JsonNode root = read();
+        if (root == null) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode obj = (com.fasterxml.jackson.databind.node.ObjectNode) root;
+        boolean found = false;
+        Optional<String> helperName = helperFor(obj, registry);
+        if (helperName.isPresent()) {
+            helper.erase(helperName.get(), serverUrl(registry));
+            found = true;
+        }
+        JsonNode auths = obj.get("auths");
+        if (auths != null && auths.isObject()) {
+            found |= removeKeys((com.fasterxml.jackson.databind.node.ObjectNode) auths, registry);
+            write(obj);
+        }
+        return found;
+    }
+
+    /** Removes every {@code auths} entry; helpers keep theirs. Returns how many went. */
+    int eraseAll() throws IOException {
+        JsonNode root = read();
+        if (root == null || !root.path("auths").isObject() || root.path("auths").isEmpty()) {
+            return 0;
+        }
+        int n = root.path("auths").size();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root).putObject("auths");
+        write(root);
+        return n;
+    }
+
+    private static Optional<String> helperFor(JsonNode root, String registry) {
+        String wanted = normalizeKey(registry);
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("credHelpers").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (normalizeKey(e.getKey()).equals(wanted) && e.getValue().isTextual()) {
+                return Optional.of(e.getValue().asText());
+            }
+        }
+        JsonNode store = root.path("credsStore");
+        return store.isTextual() && !store.asText().isEmpty() ? Optional.of(store.asText()) : Optional.empty();
+    }
+
+    private static boolean removeKeys(com.fasterxml.jackson.databind.node.ObjectNode auths, String registry) {
+        String wanted = normalizeKey(registry);
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        auths.fieldNames().forEachRemaining(k -> {
+            if (normalizeKey(k).equals(wanted)) {
+                keys.add(k);
+            }
+        });
+        keys.forEach(auths::remove);
+        return !keys.isEmpty();
+    }
+
+    private void write(JsonNode root) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        // A new file (O_EXCL) of mode 0600 in the same directory, renamed over the name: never written through a
+        // link someone planted there, never readable by others for a moment.
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(tmp, JsonTrees.write(root, true), java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** The server URL credential helpers and Docker's config use for a registry. */
     static String serverUrl(String registry) {
         return isDockerHub(registry) ? DOCKER_HUB_KEY : registry;

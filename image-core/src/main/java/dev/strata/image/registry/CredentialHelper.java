@@ -43,15 +43,66 @@ final class CredentialHelper {
         return new CredentialHelper(dirs);
     }
 
-    Optional<Credentials> get(String helperName, String serverUrl) {
+    /** Runs {@code docker-credential-NAME store} with the credentials for {@code serverUrl} on its input. */
+    void store(String helperName, String serverUrl, Credentials credentials) {
+        com.fasterxml.jackson.databind.node.ObjectNode msg =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        msg.put("ServerURL", serverUrl);
+        msg.put("Username", credentials.hasIdentityToken() ? "<token>" : credentials.username());
+        msg.put("Secret", credentials.hasIdentityToken() ? credentials.identityToken() : credentials.secret());
+        run(helperName, "store", JsonTrees.write(msg), serverUrl);
+    }
+
+    /** Runs {@code docker-credential-NAME erase} for {@code serverUrl}. */
+    void erase(String helperName, String serverUrl) {
+        run(helperName, "erase", serverUrl.getBytes(StandardCharsets.UTF_8), serverUrl);
+    }
+
+    private void run(String helperName, String verb, byte[] input, String serverUrl) {
+        Path exe = executable(helperName, serverUrl);
+        String program = exe.getFileName().toString();
+        try {
+            Process p = new ProcessBuilder(exe.toString(), verb).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(input);
+            }
+            byte[] out;
+            try (InputStream o = p.getInputStream()) {
+                out = o.readNBytes(MAX_OUTPUT);
+            }
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AuthenticationException("credential helper " + program + " did not answer within "
+                        + TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw new AuthenticationException("credential helper " + program + " " + verb + " failed for "
+                        + serverUrl + " (exit " + p.exitValue() + "): "
+                        + abbreviate(new String(out, StandardCharsets.UTF_8).trim()));
+            }
+        } catch (IOException e) {
+            throw new AuthenticationException("cannot run credential helper " + program + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuthenticationException("interrupted while running credential helper " + program, e);
+        }
+    }
+
+    private Path executable(String helperName, String serverUrl) {
         if (helperName.isEmpty() || !helperName.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-'
                 || c == '_' || c == '.')) {
             throw new AuthenticationException("invalid credential helper name '" + helperName + "'");
         }
         String program = "docker-credential-" + helperName;
-        Path exe = searchPath.stream().map(d -> d.resolve(program)).filter(Files::isExecutable).findFirst()
+        return searchPath.stream().map(d -> d.resolve(program)).filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new AuthenticationException("credential helper '" + program
                         + "' for " + serverUrl + " is not installed (not found on PATH)"));
+    }
+
+    Optional<Credentials> get(String helperName, String serverUrl) {
+        Path exe = executable(helperName, serverUrl);
+        String program = exe.getFileName().toString();
         try {
             Process p = new ProcessBuilder(exe.toString(), "get").redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
