@@ -55,14 +55,26 @@ public final class ImageTool implements Runnable {
                     + "else the best one this host supports.")
     String driver;
 
-    /** Opens the store named by the global options. */
+    /** Opens the store named by the global options, creating it if needed: for commands that add to it. */
     dev.strata.image.store.Store openStore() throws java.io.IOException {
+        return dev.strata.image.store.Store.open(storeRoot(), storeOptions());
+    }
+
+    /**
+     * Opens the store named by the global options if it exists (else "no store at ROOT", exit 3, and nothing
+     * created): for commands that read it or act on what it holds.
+     */
+    dev.strata.image.store.Store openExistingStore() throws java.io.IOException {
+        return dev.strata.image.store.Store.openExisting(storeRoot(), storeOptions());
+    }
+
+    java.nio.file.Path storeRoot() {
+        return root != null ? root : dev.strata.image.store.Store.defaultRoot();
+    }
+
+    private dev.strata.image.store.StoreOptions storeOptions() {
         dev.strata.image.store.StoreOptions options = dev.strata.image.store.StoreOptions.defaults();
-        if (driver != null) {
-            options = options.withDriver(driver);
-        }
-        return dev.strata.image.store.Store.open(root != null ? root : dev.strata.image.store.Store.defaultRoot(),
-                options);
+        return driver != null ? options.withDriver(driver) : options;
     }
 
     @Override

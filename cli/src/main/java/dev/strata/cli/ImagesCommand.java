@@ -7,6 +7,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +31,13 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<ImageRecord> images;
-        try (Store s = tool.openStore()) {
-            images = new ArrayList<>(s.images().list());
-        }
+        List<ImageRecord> images = new ArrayList<>();
+        if (Store.exists(tool.storeRoot()) || !isAbsentOrEmpty(tool.storeRoot())) {
+            try (Store s = tool.openExistingStore()) {
+                images.addAll(s.images().list());
+            }
+        } // else a fresh machine (or an empty directory meant for a store): nothing stored, and nothing created
+
         images.sort((a, b) -> a.name().compareTo(b.name()));
         if (json) {
             List<Map<String, String>> out = new ArrayList<>();
@@ -58,5 +64,17 @@ final class ImagesCommand implements Callable<Integer> {
         }
         System.out.print(sb);
         return ExitCodes.OK;
+    }
+
+    private static boolean isAbsentOrEmpty(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 }

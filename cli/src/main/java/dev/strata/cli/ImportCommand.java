@@ -52,7 +52,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         Platform p = platform != null ? Platform.parse(platform) : Platform.host();
         try (Store s = tool.openStore()) {
-            ImageRecord r = s.importImage(ContentStore.open(arg.layout()), arg.name(), p, as);
+            ImageRecord r = s.importImage(ContentStore.openReadOnly(arg.layout()), arg.name(), p, as);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("name", r.name());
             out.put("manifest", r.manifest().toString());

@@ -64,12 +64,12 @@ final class InspectCommand implements Callable<Integer> {
         }
         ImageArg arg = ImageArg.parse(image);
         if (arg.isLayout()) {
-            ContentStore layout = ContentStore.open(arg.layout());
+            ContentStore layout = ContentStore.openReadOnly(arg.layout());
             Platform p = platform != null ? Platform.parse(platform) : Platform.host();
             ImageManifest m = Store.resolveManifest(layout, arg.name(), p);
             return show(arg.name() != null ? arg.name() : image, m, layout);
         }
-        try (Store s = tool.openStore()) {
+        try (Store s = tool.openExistingStore()) {
             ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException("no image named "
                     + arg.name() + " in " + s.root()));
             ImageManifest m = Manifests.parseManifest(s.content().readSmall(r.manifest()), null);

@@ -55,10 +55,10 @@ final class PushCommand implements Callable<Integer> {
         ImageArg arg = ImageArg.parse(source);
         Pusher.PushResult result;
         if (arg.isLayout()) {
-            ContentStore layout = ContentStore.open(arg.layout());
+            ContentStore layout = ContentStore.openReadOnly(arg.layout());
             result = push(layout, Store.resolveRoot(layout, arg.name()), dest);
         } else {
-            try (Store s = tool.openStore()) {
+            try (Store s = tool.openExistingStore()) {
                 ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException(
                         "no image named " + arg.name() + " in the store"));
                 byte[] raw = s.content().readSmall(r.manifest());

@@ -45,11 +45,11 @@ final class UnpackCommand implements Callable<Integer> {
         Platform p = platform != null ? Platform.parse(platform) : Platform.host();
         ImageArg arg = ImageArg.parse(image);
         if (arg.isLayout()) {
-            ContentStore layout = ContentStore.open(arg.layout());
+            ContentStore layout = ContentStore.openReadOnly(arg.layout());
             ImageManifest manifest = Store.resolveManifest(layout, arg.name(), p);
             Store.unpack(layout, manifest, target);
         } else {
-            try (Store s = tool.openStore()) {
+            try (Store s = tool.openExistingStore()) {
                 s.unpack(arg.name(), target);
             }
         }

@@ -3,22 +3,23 @@ package dev.strata.image.content;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.strata.image.DigestMismatchException;
+import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.digest.DigestAlgorithm;
 import dev.strata.image.digest.VerifyingInputStream;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.NoFollowDir;
 import dev.strata.image.model.Descriptor;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A content-addressed blob store that is an OCI image layout on disk, so skopeo ({@code oci:DIR:NAME}) and umoci
@@ -56,6 +58,14 @@ import java.util.function.Consumer;
  * a layout that opens; interrupted writes resume (see {@link ContentWriter}). Digests reach the file system only as
  * parsed {@link Digest} values, and index.json and manifests are read with a 4 MiB cap.
  *
+ * <p><b>A layout others can write to.</b> The layout's own entries ({@code blobs/}, {@code blobs/<alg>/},
+ * {@code blobs/<alg>/<hex>}, {@code index.json}, {@code oci-layout}, {@code index.json.lock}, {@code ingest/} and
+ * all in it) are reached by name from directory fds opened {@code O_NOFOLLOW} ({@link NoFollowDir}) and are never
+ * followed: a symlink, FIFO or device planted as one of them is refused with {@link InvalidImageException} naming
+ * the entry (the layout does not have the shape the image-layout spec and this class give it), and nothing outside
+ * the layout is read or written. Temp files are created {@code O_EXCL|O_NOFOLLOW} and renamed by directory fd.
+ * {@link #openReadOnly} opens a layout for reading without creating or locking anything.
+ *
  * <p><b>Garbage collection</b> ({@link #gc}) keeps what index.json reaches and deletes the rest. It does not know
  * about writes in flight: a caller that writes blobs and tags them later must not run gc in between (the
  * {@code Store} serializes both under its store lock). Thread-safe; several processes may share a layout.
@@ -70,18 +80,20 @@ public final class ContentStore {
     public static final Duration DEFAULT_STALE_INGEST = Duration.ofHours(24);
     private static final int COPY_BUFFER = 256 * 1024;
 
-    private final Path root;
-    private final Path blobs;
-    private final Path ingest;
-    private final Path indexFile;
-    private final Path indexLock;
+    static final String OCI_LAYOUT = "oci-layout";
+    static final String INDEX = "index.json";
+    static final String INDEX_LOCK = "index.json.lock";
+    static final String BLOBS = "blobs";
+    static final String INGEST = "ingest";
+    /** New directories: 0777 less the umask, as {@code mkdir} and skopeo make them. */
+    private static final int DIR_MODE = 0777;
 
-    private ContentStore(Path root) {
+    private final Path root;
+    private final boolean readOnly;
+
+    private ContentStore(Path root, boolean readOnly) {
         this.root = root;
-        this.blobs = root.resolve("blobs");
-        this.ingest = root.resolve("ingest");
-        this.indexFile = root.resolve("index.json");
-        this.indexLock = root.resolve("index.json.lock");
+        this.readOnly = readOnly;
     }
 
     /**
@@ -96,40 +108,71 @@ public final class ContentStore {
             throw new InvalidImageException(dir + ": not a directory, cannot hold an OCI layout");
         }
         Files.createDirectories(dir);
-        ContentStore store = new ContentStore(dir.toRealPath());
+        ContentStore store = new ContentStore(dir.toRealPath(), false);
         store.init();
         return store;
     }
 
-    private void init() throws IOException {
-        Path layout = root.resolve("oci-layout");
-        Files.createDirectories(ingest);
-        if (Files.exists(layout, LinkOption.NOFOLLOW_LINKS)) {
-            checkLayoutVersion(layout);
-            if (!Files.exists(indexFile, LinkOption.NOFOLLOW_LINKS)) {
-                throw new InvalidImageException(root + ": has an oci-layout file but no index.json");
-            }
-            LayoutIndex.read(indexFile);
-            Files.createDirectories(blobs.resolve(DigestAlgorithm.SHA256.ociName()));
-            return;
+    /**
+     * Opens the existing layout at {@code dir} for reading only: nothing is created, no lock file is taken (readers
+     * need none: index.json is replaced by rename and blobs appear by rename, so a read sees a whole file), and every
+     * method that would write throws {@link FailedPreconditionException}. For {@code inspect}, {@code unpack},
+     * {@code import} and {@code push} of {@code oci:DIR}.
+     *
+     * @throws NotFoundException     if {@code dir} does not exist or has no oci-layout file
+     * @throws InvalidImageException if its oci-layout or index.json is unreadable, of another version, or not a
+     *                               regular file
+     */
+    public static ContentStore openReadOnly(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NotFoundException("not an OCI layout: " + dir + (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
+                    ? " is not a directory" : " does not exist"));
         }
-        try (FileLocks.Held ignored = FileLocks.lock(indexLock)) {
-            Files.createDirectories(blobs.resolve(DigestAlgorithm.SHA256.ociName()));
-            if (Files.exists(indexFile, LinkOption.NOFOLLOW_LINKS)) {
-                LayoutIndex.read(indexFile); // left by a creation that was interrupted, or by another process
-            } else {
-                DurableFiles.write(ingest, indexFile, LayoutIndex.empty().toBytes());
+        ContentStore store = new ContentStore(dir.toRealPath(), true);
+        try (NoFollowDir r = store.openRoot()) {
+            if (r.statRegular(OCI_LAYOUT).isEmpty()) {
+                throw new NotFoundException("not an OCI layout: " + dir + " has no oci-layout file");
             }
-            if (!Files.exists(layout, LinkOption.NOFOLLOW_LINKS)) {
-                // Written last: its presence says the layout is complete.
-                DurableFiles.write(ingest, layout, ("{\"imageLayoutVersion\":\"" + LAYOUT_VERSION + "\"}")
-                        .getBytes(StandardCharsets.UTF_8));
+            store.checkExisting(r);
+        }
+        return store;
+    }
+
+    private void init() throws IOException {
+        try (NoFollowDir r = openRoot(); NoFollowDir ingest = r.make(DIR_MODE, INGEST)) {
+            if (r.statRegular(OCI_LAYOUT).isPresent()) {
+                checkExisting(r);
+                r.make(DIR_MODE, BLOBS, DigestAlgorithm.SHA256.ociName()).close();
+                return;
+            }
+            try (FileLocks.Held ignored = FileLocks.lock(r, INDEX_LOCK)) {
+                r.make(DIR_MODE, BLOBS, DigestAlgorithm.SHA256.ociName()).close();
+                if (r.statRegular(INDEX).isPresent()) {
+                    LayoutIndex.read(r, INDEX); // left by a creation that was interrupted, or by another process
+                } else {
+                    DurableFiles.write(ingest, r, INDEX, LayoutIndex.empty().toBytes());
+                }
+                if (r.statRegular(OCI_LAYOUT).isEmpty()) {
+                    // Written last: its presence says the layout is complete.
+                    DurableFiles.write(ingest, r, OCI_LAYOUT, ("{\"imageLayoutVersion\":\"" + LAYOUT_VERSION + "\"}")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
             }
         }
     }
 
-    private static void checkLayoutVersion(Path layout) throws IOException {
-        JsonNode tree = LayoutIndex.readJson(layout, 64 * 1024);
+    /** Checks the oci-layout file (present) and index.json of an existing layout. */
+    private void checkExisting(NoFollowDir r) throws IOException {
+        checkLayoutVersion(r);
+        if (r.statRegular(INDEX).isEmpty()) {
+            throw new InvalidImageException(root + ": has an oci-layout file but no index.json");
+        }
+        LayoutIndex.read(r, INDEX);
+    }
+
+    private static void checkLayoutVersion(NoFollowDir r) throws IOException {
+        Path layout = r.path().resolve(OCI_LAYOUT);
+        JsonNode tree = LayoutIndex.readJson(r, OCI_LAYOUT, 64 * 1024);
         JsonNode version = tree.get("imageLayoutVersion");
         if (version == null || !version.isTextual()) {
             throw new InvalidImageException(layout + ": imageLayoutVersion missing or not a string");
@@ -145,6 +188,11 @@ public final class ContentStore {
         return root;
     }
 
+    /** True if opened with {@link #openReadOnly}. */
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
     // ---------------------------------------------------------------- writing
 
     /**
@@ -157,6 +205,7 @@ public final class ContentStore {
         if (expectedSize < -1) {
             throw new IllegalArgumentException("expectedSize must be >= 0 or -1 (unknown), got " + expectedSize);
         }
+        requireWritable("write a blob");
         return ContentWriter.open(this, expected, expectedSize);
     }
 
@@ -222,16 +271,17 @@ public final class ContentStore {
      * @throws NotFoundException if the blob is not stored
      */
     public InputStream open(Digest digest, boolean verify) throws IOException {
-        Path path = blobPath(digest);
-        InputStream in;
-        long size;
-        try {
-            in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS);
-            size = Files.size(path);
+        Optional<NoFollowDir> found = findBlobDir(digest.algorithm());
+        if (found.isEmpty()) {
+            throw new NotFoundException("blob " + digest + " not found in " + root);
+        }
+        NoFollowDir.Opened blob;
+        try (NoFollowDir dir = found.get()) {
+            blob = dir.openRead(digest.encoded());
         } catch (NoSuchFileException e) {
             throw new NotFoundException("blob " + digest + " not found in " + root, e);
         }
-        return verify ? new VerifyingInputStream(in, digest, size) : in;
+        return verify ? new VerifyingInputStream(blob.stream(), digest, blob.stat().size()) : blob.stream();
     }
 
     /**
@@ -261,22 +311,23 @@ public final class ContentStore {
         return readSmall(digest, MAX_MANIFEST_SIZE);
     }
 
-    /** Size and commit time of a stored blob, or empty. */
+    /**
+     * Size and commit time of a stored blob, or empty.
+     *
+     * @throws InvalidImageException if something other than a regular file (a symlink, a FIFO) has the blob's name
+     */
     public Optional<BlobInfo> info(Digest digest) throws IOException {
-        return info(digest, blobPath(digest));
+        Optional<NoFollowDir> found = findBlobDir(digest.algorithm());
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        try (NoFollowDir dir = found.get()) {
+            return dir.statRegular(digest.encoded()).map(st -> blobInfo(digest, st));
+        }
     }
 
-    private static Optional<BlobInfo> info(Digest digest, Path path) throws IOException {
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        if (!attrs.isRegularFile()) {
-            return Optional.empty();
-        }
-        return Optional.of(new BlobInfo(digest, attrs.size(), attrs.lastModifiedTime().toInstant()));
+    private static BlobInfo blobInfo(Digest digest, FileStat st) {
+        return new BlobInfo(digest, st.size(), st.mtime());
     }
 
     public boolean exists(Digest digest) throws IOException {
@@ -285,7 +336,14 @@ public final class ContentStore {
 
     /** Deletes a blob, whether referenced or not; true if it existed. */
     public boolean delete(Digest digest) throws IOException {
-        return Files.deleteIfExists(blobPath(digest));
+        requireWritable("delete a blob");
+        Optional<NoFollowDir> found = findBlobDir(digest.algorithm());
+        if (found.isEmpty()) {
+            return false;
+        }
+        try (NoFollowDir dir = found.get()) {
+            return dir.unlink(digest.encoded());
+        }
     }
 
     /** Calls {@code action} for every stored blob, in digest order. Files under blobs/ that are not blobs are skipped. */
@@ -298,15 +356,16 @@ public final class ContentStore {
     private List<BlobInfo> list() throws IOException {
         List<BlobInfo> out = new ArrayList<>();
         for (DigestAlgorithm alg : DigestAlgorithm.values()) {
-            Path dir = blobs.resolve(alg.ociName());
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Optional<NoFollowDir> found = findBlobDir(alg);
+            if (found.isEmpty()) {
                 continue;
             }
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                for (Path entry : entries) {
-                    Optional<Digest> digest = blobName(alg, entry.getFileName().toString());
-                    if (digest.isPresent()) {
-                        info(digest.get(), entry).ifPresent(out::add);
+            try (NoFollowDir dir = found.get()) {
+                for (String name : dir.list()) {
+                    Optional<Digest> digest = blobName(alg, name);
+                    Optional<FileStat> st = digest.isPresent() ? dir.stat(name) : Optional.empty();
+                    if (st.isPresent() && st.get().isRegularFile()) { // anything else is junk, not a blob
+                        out.add(blobInfo(digest.get(), st.get()));
                     }
                 }
             }
@@ -343,24 +402,36 @@ public final class ContentStore {
             throw new DigestMismatchException("cannot tag " + name + ": descriptor says " + target.size()
                     + " bytes but " + target.digest() + " is " + blob.size() + " bytes");
         }
-        try (FileLocks.Held ignored = FileLocks.lock(indexLock)) {
-            LayoutIndex index = LayoutIndex.read(indexFile);
+        updateIndex("tag", index -> {
             index.remove(name);
             index.add(name, target);
-            DurableFiles.write(ingest, indexFile, index.toBytes());
-        }
+            return true;
+        });
     }
 
     /** Removes the name; true if it existed. The content stays until {@link #gc}. */
     public boolean untag(String name) throws IOException {
         RefNames.validate(name);
-        try (FileLocks.Held ignored = FileLocks.lock(indexLock)) {
-            LayoutIndex index = LayoutIndex.read(indexFile);
-            if (!index.remove(name)) {
+        return updateIndex("untag", index -> index.remove(name));
+    }
+
+    /** Reads index.json under its lock, applies {@code change} and writes the result if it says it changed. */
+    private boolean updateIndex(String op, Predicate<LayoutIndex> change) throws IOException {
+        requireWritable(op);
+        try (NoFollowDir r = openRoot(); NoFollowDir ingest = r.make(DIR_MODE, INGEST);
+             FileLocks.Held ignored = FileLocks.lock(r, INDEX_LOCK)) {
+            LayoutIndex index = LayoutIndex.read(r, INDEX);
+            if (!change.test(index)) {
                 return false;
             }
-            DurableFiles.write(ingest, indexFile, index.toBytes());
+            DurableFiles.write(ingest, r, INDEX, index.toBytes());
             return true;
+        }
+    }
+
+    private LayoutIndex readIndex() throws IOException {
+        try (NoFollowDir r = openRoot()) {
+            return LayoutIndex.read(r, INDEX);
         }
     }
 
@@ -372,16 +443,16 @@ public final class ContentStore {
      */
     public Optional<Descriptor> resolve(String name) throws IOException {
         RefNames.validate(name);
-        List<Descriptor> found = LayoutIndex.read(indexFile).named(name);
+        List<Descriptor> found = readIndex().named(name);
         if (found.size() > 1) {
-            throw new InvalidImageException(indexFile + ": " + found.size() + " entries are named '" + name + "'");
+            throw new InvalidImageException(root.resolve(INDEX) + ": " + found.size() + " entries are named '" + name + "'");
         }
         return found.stream().findFirst();
     }
 
     /** Every entry of index.json, named or not, in file order. */
     public List<Descriptor> index() throws IOException {
-        return LayoutIndex.read(indexFile).descriptors();
+        return readIndex().descriptors();
     }
 
     /** The names in index.json, sorted. */
@@ -419,8 +490,10 @@ public final class ContentStore {
      * being pulled or imported, not named in index.json yet.
      */
     public GcResult gc(Duration staleIngestAfter, Collection<Descriptor> alsoReachable) throws IOException {
-        try (FileLocks.Held ignored = FileLocks.lock(indexLock)) {
-            LayoutIndex index = LayoutIndex.read(indexFile);
+        requireWritable("collect garbage");
+        try (NoFollowDir r = openRoot(); NoFollowDir ingest = r.make(DIR_MODE, INGEST);
+             FileLocks.Held ignored = FileLocks.lock(r, INDEX_LOCK)) {
+            LayoutIndex index = LayoutIndex.read(r, INDEX);
             ArrayNode roots = index.manifests().deepCopy();
             for (Descriptor d : alsoReachable) {
                 roots.addObject().put("mediaType", d.mediaType()).put("digest", d.digest().toString())
@@ -441,7 +514,7 @@ public final class ContentStore {
                     freed += blob.size();
                 }
             }
-            int ingestRemoved = cleanIngest(Instant.now().minus(staleIngestAfter));
+            int ingestRemoved = cleanIngest(ingest, Instant.now().minus(staleIngestAfter));
             return new GcResult(reachable.size(), removed, freed, ingestRemoved);
         }
     }
@@ -462,35 +535,25 @@ public final class ContentStore {
      * holds locked. Lock files are removed only once their blob is stored: deleting the lock file of a digest that
      * is still to be written could let a writer that already opened it and one that creates it anew run at once.
      */
-    private int cleanIngest(Instant cutoff) throws IOException {
+    private int cleanIngest(NoFollowDir ingest, Instant cutoff) throws IOException {
         int removed = 0;
-        List<Path> entries = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(ingest)) {
-            dir.forEach(entries::add);
-        }
-        for (Path entry : entries) {
-            String name = entry.getFileName().toString();
-            BasicFileAttributes attrs;
-            try {
-                attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                continue;
+        for (String name : ingest.list()) {
+            Optional<FileStat> st = ingest.stat(name);
+            if (st.isEmpty() || !st.get().isRegularFile()) {
+                continue; // not ours; removed by name only, never followed
             }
-            if (!attrs.isRegularFile()) {
-                continue;
-            }
-            boolean stale = attrs.lastModifiedTime().toInstant().isBefore(cutoff);
+            boolean stale = st.get().mtime().isBefore(cutoff);
             if (name.endsWith(DurableFiles.TEMP_SUFFIX) || (name.startsWith("tmp-") && name.endsWith(PART_SUFFIX))) {
-                if (stale && Files.deleteIfExists(entry)) {
+                if (stale && ingest.unlink(name)) {
                     removed++;
                 }
             } else if (name.endsWith(PART_SUFFIX)) {
                 Optional<Digest> digest = digestOfIngestName(name, PART_SUFFIX);
                 if (stale && digest.isPresent()) {
-                    Optional<FileLocks.Held> lock = FileLocks.tryLock(lockFile(digest.get()));
+                    Optional<FileLocks.Held> lock = FileLocks.tryLock(ingest, lockName(digest.get()));
                     if (lock.isPresent()) {
                         try (FileLocks.Held held = lock.get()) {
-                            if (Files.deleteIfExists(entry)) {
+                            if (ingest.unlink(name)) {
                                 removed++;
                             }
                         }
@@ -498,7 +561,7 @@ public final class ContentStore {
                 }
             } else if (name.endsWith(LOCK_SUFFIX)) {
                 Optional<Digest> digest = digestOfIngestName(name, LOCK_SUFFIX);
-                if (digest.isPresent() && exists(digest.get()) && Files.deleteIfExists(entry)) {
+                if (digest.isPresent() && exists(digest.get()) && ingest.unlink(name)) {
                     removed++;
                 }
             }
@@ -517,23 +580,49 @@ public final class ContentStore {
         return Optional.empty();
     }
 
-    // ---------------------------------------------------------------- paths (digests are validated values)
+    // ---------------------------------------------------------------- entries (digests are validated values)
 
-    Path blobPath(Digest digest) {
-        return blobs.resolve(digest.algorithm().ociName()).resolve(digest.encoded());
+    /** The layout directory, opened without following its last component; entries below are never followed. */
+    private NoFollowDir openRoot() throws IOException {
+        return NoFollowDir.open(root, what -> new InvalidImageException("OCI layout " + root + ": " + what
+                + "; refusing to use it (a layout's own entries are never followed)"));
     }
 
-    Path ingestDir() {
-        return ingest;
+    /** {@code blobs/<alg>/}, or empty when the layout has none yet. */
+    private Optional<NoFollowDir> findBlobDir(DigestAlgorithm alg) throws IOException {
+        try (NoFollowDir r = openRoot()) {
+            return r.find(BLOBS, alg.ociName());
+        }
     }
 
-    /** Partial data of a known digest; hex lengths differ per algorithm, so the hex alone is unique. */
-    Path partFile(Digest digest) {
-        return ingest.resolve(digest.encoded() + PART_SUFFIX);
+    /** {@code blobs/<alg>/}, created if missing: where a commit renames a blob to. */
+    NoFollowDir makeBlobDir(DigestAlgorithm alg) throws IOException {
+        try (NoFollowDir r = openRoot()) {
+            return r.make(DIR_MODE, BLOBS, alg.ociName());
+        }
     }
 
-    Path lockFile(Digest digest) {
-        return ingest.resolve(digest.encoded() + LOCK_SUFFIX);
+    /** {@code ingest/}, created if missing. */
+    NoFollowDir openIngest() throws IOException {
+        try (NoFollowDir r = openRoot()) {
+            return r.make(DIR_MODE, INGEST);
+        }
+    }
+
+    /** Partial data of a known digest in ingest/; hex lengths differ per algorithm, so the hex alone is unique. */
+    static String partName(Digest digest) {
+        return digest.encoded() + PART_SUFFIX;
+    }
+
+    static String lockName(Digest digest) {
+        return digest.encoded() + LOCK_SUFFIX;
+    }
+
+    private void requireWritable(String op) {
+        if (readOnly) {
+            throw new FailedPreconditionException("cannot " + op + " in " + root + ": the layout was opened "
+                    + "read-only");
+        }
     }
 
     @Override

@@ -4,17 +4,13 @@ import dev.strata.image.DigestMismatchException;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.digest.DigestAlgorithm;
 import dev.strata.image.digest.Digester;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.NoFollowDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -30,6 +26,10 @@ import java.util.UUID;
  * written bytes are ignored and {@link #commit()} just returns the blob. A writer without an expected digest writes to
  * a private temp file and cannot be resumed. Not thread-safe. Always close it (try-with-resources): an unclosed
  * writer keeps the digest locked.
+ *
+ * <p>All of it happens by name in {@code ingest/} and {@code blobs/<alg>/} held open as directory fds that were
+ * opened without following symlinks ({@link NoFollowDir}): a partial file, lock file or blob name planted as a
+ * symlink, FIFO or hard link is refused, and the commit is a {@code renameat} between the two fds.
  */
 public final class ContentWriter extends OutputStream {
     private static final int BUFFER_SIZE = 256 * 1024;
@@ -40,7 +40,8 @@ public final class ContentWriter extends OutputStream {
     private final ContentStore store;
     private final Digest expected;
     private final long expectedSize;
-    private final Path part;
+    private final NoFollowDir ingest;
+    private final String part;
     private final FileChannel channel;
     private final Digester digester;
     private final ByteBuffer buffer;
@@ -49,11 +50,13 @@ public final class ContentWriter extends OutputStream {
     private State state;
     private BlobInfo result;
 
-    private ContentWriter(ContentStore store, Digest expected, long expectedSize, Path part, FileChannel channel,
-                          Digester digester, FileLocks.Held lock, long offset, BlobInfo existing) {
+    private ContentWriter(ContentStore store, Digest expected, long expectedSize, NoFollowDir ingest, String part,
+                          FileChannel channel, Digester digester, FileLocks.Held lock, long offset,
+                          BlobInfo existing) {
         this.store = store;
         this.expected = expected;
         this.expectedSize = expectedSize;
+        this.ingest = ingest;
         this.part = part;
         this.channel = channel;
         this.digester = digester;
@@ -73,21 +76,24 @@ public final class ContentWriter extends OutputStream {
         if (existing.isPresent()) {
             return done(store, expected, existing.get());
         }
-        FileLocks.Held lock = FileLocks.lock(store.lockFile(expected));
+        NoFollowDir ingest = store.openIngest();
+        FileLocks.Held lock = null;
         FileChannel channel = null;
         try {
+            lock = FileLocks.lock(ingest, ContentStore.lockName(expected));
             existing = store.info(expected); // another writer may have finished while we waited
             if (existing.isPresent()) {
                 lock.close();
+                ingest.close();
                 return done(store, expected, existing.get());
             }
-            Path part = store.partFile(expected);
-            if (Files.exists(part, LinkOption.NOFOLLOW_LINKS) && !Files.isWritable(part)) {
+            String part = ContentStore.partName(expected);
+            Optional<FileStat> left = ingest.statRegular(part);
+            if (left.isPresent() && (left.get().mode() & 0200) == 0) {
                 // Killed between the chmod and the rename of a commit: writable again, then resumed as usual.
-                Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-r--r--"));
+                ingest.chmod(part, 0644);
             }
-            channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            channel = ingest.openChannel(part, 0644);
             long have = channel.size();
             if (expectedSize >= 0 && have > expectedSize) {
                 channel.truncate(0); // longer than the blob can be: not a prefix of it
@@ -96,33 +102,43 @@ public final class ContentWriter extends OutputStream {
             Digester digester = new Digester(expected.algorithm());
             rehash(channel, have, digester, part);
             channel.position(have);
-            return new ContentWriter(store, expected, expectedSize, part, channel, digester, lock, have, null);
+            return new ContentWriter(store, expected, expectedSize, ingest, part, channel, digester, lock, have,
+                    null);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 closeQuietly(channel, e);
             }
             try {
-                lock.close();
+                if (lock != null) {
+                    lock.close();
+                }
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            ingest.close();
             throw e;
         }
     }
 
     private static ContentWriter openTemp(ContentStore store, long expectedSize) throws IOException {
-        Path part = store.ingestDir().resolve("tmp-" + UUID.randomUUID() + ContentStore.PART_SUFFIX);
-        FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new ContentWriter(store, null, expectedSize, part, channel, new Digester(DigestAlgorithm.SHA256),
-                null, 0, null);
+        NoFollowDir ingest = store.openIngest();
+        try {
+            String part = "tmp-" + UUID.randomUUID() + ContentStore.PART_SUFFIX;
+            FileChannel channel = ingest.createChannel(part, 0644);
+            return new ContentWriter(store, null, expectedSize, ingest, part, channel,
+                    new Digester(DigestAlgorithm.SHA256), null, 0, null);
+        } catch (IOException | RuntimeException e) {
+            ingest.close();
+            throw e;
+        }
     }
 
     private static ContentWriter done(ContentStore store, Digest expected, BlobInfo info) {
-        return new ContentWriter(store, expected, info.size(), null, null, null, null, info.size(), info);
+        return new ContentWriter(store, expected, info.size(), null, null, null, null, null, info.size(), info);
     }
 
     /** Feeds the partial data already on disk to the digester: resuming must hash the whole blob, not the tail. */
-    private static void rehash(FileChannel channel, long length, Digester digester, Path part) throws IOException {
+    private static void rehash(FileChannel channel, long length, Digester digester, String part) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(REHASH_CHUNK);
         long pos = 0;
         while (pos < length) {
@@ -217,26 +233,26 @@ public final class ContentWriter extends OutputStream {
         }
         try {
             if (lock == null) {
-                lock = FileLocks.lock(store.lockFile(actual)); // brief: only to order the rename
+                lock = FileLocks.lock(ingest, ContentStore.lockName(actual)); // brief: only to order the rename
             }
             Optional<BlobInfo> existing = store.info(actual);
             if (existing.isPresent()) {
                 channel.close();
-                Files.deleteIfExists(part);
+                ingest.unlink(part);
                 result = existing.get();
             } else {
                 // Read-only before it becomes visible: a blob is never writable under its digest's name.
-                Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("r--r--r--"));
+                ingest.chmod(part, 0444);
                 channel.close();
-                Path blob = store.blobPath(actual);
-                Files.createDirectories(blob.getParent());
-                Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE);
-                DurableFiles.fsyncDirectory(blob.getParent());
+                try (NoFollowDir blobs = store.makeBlobDir(actual.algorithm())) {
+                    ingest.rename(part, blobs, actual.encoded());
+                    blobs.fsync();
+                }
                 result = store.info(actual).orElseThrow(() -> new IOException("blob " + actual
                         + " vanished right after commit"));
             }
             // Safe to delete while held: anyone who gets a lock on this digest from now on finds the blob.
-            Files.deleteIfExists(store.lockFile(actual));
+            ingest.unlink(ContentStore.lockName(actual));
             state = State.DONE;
             return result;
         } catch (IOException | RuntimeException e) {
@@ -244,7 +260,11 @@ public final class ContentWriter extends OutputStream {
             closeQuietly(channel, e);
             throw e;
         } finally {
-            releaseLock();
+            try {
+                releaseLock();
+            } finally {
+                ingest.close();
+            }
         }
     }
 
@@ -257,9 +277,13 @@ public final class ContentWriter extends OutputStream {
         state = State.CLOSED;
         try {
             channel.close();
-            Files.deleteIfExists(part);
+            ingest.unlink(part);
         } finally {
-            releaseLock();
+            try {
+                releaseLock();
+            } finally {
+                ingest.close();
+            }
         }
     }
 
@@ -284,7 +308,11 @@ public final class ContentWriter extends OutputStream {
             try {
                 channel.close();
             } finally {
-                releaseLock();
+                try {
+                    releaseLock();
+                } finally {
+                    ingest.close();
+                }
             }
         }
     }
@@ -316,7 +344,7 @@ public final class ContentWriter extends OutputStream {
     }
 
     private String describe() {
-        return expected != null ? expected.toString() : "new blob " + part.getFileName();
+        return expected != null ? expected.toString() : "new blob " + part;
     }
 
     private static void closeQuietly(FileChannel channel, Exception e) {

@@ -1,13 +1,13 @@
 package dev.strata.image.content;
 
 import dev.strata.image.FailedPreconditionException;
+import dev.strata.image.fs.NoFollowDir;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +17,8 @@ import java.util.concurrent.Semaphore;
  * Exclusive locks on lock files that hold across threads and processes. A {@link FileLock} only excludes other
  * processes (and a second channel in the same JVM throws, or on close drops the first channel's lock), so every
  * lock file is guarded first by an in-process semaphore; only its holder opens the file and takes the OS lock.
+ * Lock files are opened by name in a directory held open without following symlinks ({@link NoFollowDir}): a lock
+ * file planted as a symlink or FIFO is refused, never created or opened elsewhere.
  */
 final class FileLocks {
     private FileLocks() {
@@ -71,8 +73,9 @@ final class FileLocks {
         }
     }
 
-    /** Blocks until this thread holds the lock on {@code file} (created if absent). */
-    static Held lock(Path file) throws IOException {
+    /** Blocks until this thread holds the lock on {@code dir/name} (created if absent). */
+    static Held lock(NoFollowDir dir, String name) throws IOException {
+        Path file = dir.path().resolve(name);
         Slot slot = use(file);
         if (slot.owner == Thread.currentThread()) {
             unuse(file, slot);
@@ -86,24 +89,26 @@ final class FileLocks {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for lock " + file);
         }
-        return osLock(file, slot, true).orElseThrow();
+        return osLock(dir, name, file, slot, true).orElseThrow();
     }
 
-    /** The lock if it is free right now, else empty. */
-    static Optional<Held> tryLock(Path file) throws IOException {
+    /** The lock on {@code dir/name} if it is free right now, else empty. */
+    static Optional<Held> tryLock(NoFollowDir dir, String name) throws IOException {
+        Path file = dir.path().resolve(name);
         Slot slot = use(file);
         if (!slot.semaphore.tryAcquire()) {
             unuse(file, slot);
             return Optional.empty();
         }
-        return osLock(file, slot, false);
+        return osLock(dir, name, file, slot, false);
     }
 
     /** Called with the semaphore held; releases it on every path that does not return a lock. */
-    private static Optional<Held> osLock(Path file, Slot slot, boolean block) throws IOException {
+    private static Optional<Held> osLock(NoFollowDir dir, String name, Path file, Slot slot, boolean block)
+            throws IOException {
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = dir.openChannel(name, 0644);
             FileLock lock = block ? channel.lock() : channel.tryLock();
             if (lock == null) {
                 channel.close();

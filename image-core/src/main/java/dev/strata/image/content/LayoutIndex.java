@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.image.InvalidDigestException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.digest.Digest;
+import dev.strata.image.fs.NoFollowDir;
 import dev.strata.image.internal.JsonTrees;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.MediaType;
@@ -18,10 +19,7 @@ import dev.strata.image.model.Platform;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -57,9 +55,10 @@ final class LayoutIndex {
         return new LayoutIndex(root);
     }
 
-    /** Reads and validates {@code file}; every problem becomes an {@link InvalidImageException} naming it. */
-    static LayoutIndex read(Path file) throws IOException {
-        JsonNode tree = readJson(file, MAX_JSON_SIZE);
+    /** Reads and validates {@code dir/name}; every problem becomes an {@link InvalidImageException} naming it. */
+    static LayoutIndex read(NoFollowDir dir, String name) throws IOException {
+        Path file = dir.path().resolve(name);
+        JsonNode tree = readJson(dir, name, MAX_JSON_SIZE);
         if (!(tree instanceof ObjectNode obj)) {
             throw new InvalidImageException(file + ": index must be a JSON object");
         }
@@ -81,10 +80,11 @@ final class LayoutIndex {
         return index;
     }
 
-    /** Parses JSON from a regular file of at most {@code cap} bytes. */
-    static JsonNode readJson(Path file, int cap) throws IOException {
+    /** Parses JSON from {@code dir/name}, a regular file (never a symlink or FIFO) of at most {@code cap} bytes. */
+    static JsonNode readJson(NoFollowDir dir, String name, int cap) throws IOException {
+        Path file = dir.path().resolve(name);
         byte[] bytes;
-        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        try (InputStream in = dir.openRead(name).stream()) {
             bytes = in.readNBytes(cap + 1);
         }
         if (bytes.length > cap) {

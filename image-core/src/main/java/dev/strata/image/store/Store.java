@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -82,6 +83,25 @@ public final class Store implements AutoCloseable {
     /** Opens (creating if needed) the store at {@code root} and cleans up after any crashed writer. */
     public static Store open(Path root, StoreOptions options) throws IOException {
         return open(root, options, GraphDrivers.providers());
+    }
+
+    /**
+     * Opens the store at {@code root} as {@link #open} does, but only if there is one: for commands that read
+     * ({@code images}, {@code inspect}, {@code unpack}, {@code push}) or act on what is stored, so that a mistyped
+     * root is reported instead of becoming a new store. Nothing is created when it throws.
+     *
+     * @throws NotFoundException if {@code root} holds no store ({@link #exists})
+     */
+    public static Store openExisting(Path root, StoreOptions options) throws IOException {
+        if (!exists(root)) {
+            throw new NotFoundException("no store at " + root);
+        }
+        return open(root, options);
+    }
+
+    /** Whether {@code root} holds a store: its content layout ({@code content/oci-layout}) exists. */
+    public static boolean exists(Path root) {
+        return Files.isRegularFile(root.resolve("content").resolve("oci-layout"), LinkOption.NOFOLLOW_LINKS);
     }
 
     static Store open(Path root, StoreOptions options, List<GraphDriverProvider> candidates) throws IOException {

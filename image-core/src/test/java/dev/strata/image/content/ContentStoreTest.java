@@ -300,9 +300,11 @@ class ContentStoreTest {
 
         assertThat(seen).extracting(BlobInfo::digest).containsExactlyInAnyOrder(a, b);
         assertThat(seen).extracting(BlobInfo::size).containsExactlyInAnyOrder(10L, 20L);
-        assertThat(store.info(Digest.parse("sha256:" + "2".repeat(64)))).isEmpty(); // symlink: not a blob
+        // A symlink under a blob's name is refused, never followed (issue 17 point 2): it used to read as "absent".
+        assertThatThrownBy(() -> store.info(Digest.parse("sha256:" + "2".repeat(64))))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("symbolic link");
         assertThatThrownBy(() -> store.open(Digest.parse("sha256:" + "2".repeat(64)), false))
-                .isInstanceOf(IOException.class);
+                .isInstanceOf(InvalidImageException.class);
     }
 
     @Test
