@@ -25,7 +25,7 @@ public record Transports(RegistryOptions registry, Store store) {
         if (location instanceof ImageLocation.Registry r) {
             return new RegistrySource(r.reference(), registry);
         } else if (location instanceof ImageLocation.OciLayout l) {
-            return new LayoutSource(ContentStore.open(l.dir()), l.name());
+            return new LayoutSource(ContentStore.openReadOnly(l.dir()), l.name());
         } else if (location instanceof ImageLocation.OciArchive a) {
             return OciArchiveSource.open(a.file(), a.name());
         } else if (location instanceof ImageLocation.DockerArchive a) {
