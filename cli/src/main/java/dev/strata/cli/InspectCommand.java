@@ -102,6 +102,18 @@ final class InspectCommand implements Callable<Integer> {
         out.put("size", size);
         out.put("layers", m.layers().stream().map(l -> layer(l)).toList());
         out.put("diffIds", c.diffIds().stream().map(Digest::toString).toList());
+        List<String> missing = new java.util.ArrayList<>();
+        for (Descriptor l : m.layers()) {
+            if (!content.exists(l.digest())) {
+                missing.add(l.digest().toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            // The stored layers hold the content (unpack and mount use them); push writes the blobs again.
+            out.put("missingBlobs", missing);
+            out.put("note", missing.size() + " layer blob(s) are not in the content store: the stored layers hold "
+                    + "the content, and push writes the blobs again (under a new manifest digest)");
+        }
         if (json) {
             Output.printJson(out);
             return ExitCodes.OK;

@@ -51,7 +51,7 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ImageReference dest = ImageReference.parse(destination);
+        ImageReference dest = Remote.reference(destination);
         ImageArg arg = ImageArg.parse(source);
         Pusher.PushResult result;
         if (arg.isLayout()) {
@@ -61,9 +61,19 @@ final class PushCommand implements Callable<Integer> {
             try (Store s = tool.openExistingStore()) {
                 ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException(
                         "no image named " + arg.name() + " in the store"));
-                byte[] raw = s.content().readSmall(r.manifest());
-                String mediaType = Manifests.parseManifest(raw, null).mediaType();
-                result = push(s.content(), new Descriptor(mediaType, r.manifest(), raw.length), dest);
+                try (var lease = s.lease()) {
+                    // Layers stored from other blobs (or whose blobs gc removed) get their blobs written again.
+                    Store.BlobsForPush blobs = s.manifestWithBlobs(r.name(), lease);
+                    if (blobs.rewritten()) {
+                        System.err.println("image-tool: " + blobs.recreated().size() + " layer blob(s) of " + r.name()
+                                + " are not in the content store and were written again from the stored layers: "
+                                + "the pushed manifest is " + blobs.manifest().digest() + ", not " + r.manifest()
+                                + (blobs.configRewritten() ? "; the recreated layers are other tar streams of the "
+                                + "same files, so the config names their new DiffIDs" : " (the config and its "
+                                + "DiffIDs are unchanged)"));
+                    }
+                    result = push(s.content(), blobs.manifest(), dest);
+                }
             }
         }
         if (quiet) {

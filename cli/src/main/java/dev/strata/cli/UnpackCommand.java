@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -38,10 +37,6 @@ final class UnpackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.exists(target) && !isEmptyDir(target)) {
-            throw new dev.strata.image.FailedPreconditionException("target " + target
-                    + " exists and is not an empty directory");
-        }
         Platform p = platform != null ? Platform.parse(platform) : Platform.host();
         ImageArg arg = ImageArg.parse(image);
         if (arg.isLayout()) {
@@ -55,14 +50,5 @@ final class UnpackCommand implements Callable<Integer> {
         }
         System.err.println("image-tool: unpacked " + image + " into " + target);
         return ExitCodes.OK;
-    }
-
-    private static boolean isEmptyDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
     }
 }

@@ -485,10 +485,113 @@ public final class Store implements AutoCloseable {
                 : Optional.of(ChainId.of(config.diffIds()));
     }
 
-    /** Writes the flattened root file system of image {@code name} into {@code target} (created if missing). */
+    /**
+     * Builds image {@code name}'s root file system in {@code target} from the layers the store holds: the driver's
+     * read-only view of the top layer (the merged overlay, or the VFS layer's full copy) is copied out with
+     * reflinks or {@code copy_file_range} where the file system allows. The blobs are not read again: they may have
+     * been gc'ed, or the layers may have come from other blobs with the same DiffIDs (see docs/ARCHITECTURE.md,
+     * "Content of a stored image"). The view is mounted for the copy (counted, so the image cannot be removed
+     * meanwhile) and released after it.
+     *
+     * <p>{@code target} must not exist or be an empty directory. The tree is built beside it and renamed into place
+     * when complete: a failed unpack leaves {@code target} as it was.
+     *
+     * @throws dev.strata.image.FailedPreconditionException when {@code target} holds something
+     */
     public void unpack(String name, Path target) throws IOException {
+        image(name);
+        try (StagedDirectory staged = StagedDirectory.begin(target)) {
+            if (topLayer(name).isPresent()) {
+                Path view = mount(name);
+                try {
+                    new dev.strata.image.fs.TreeCopier().copy(view, staged.path());
+                } finally {
+                    unmount(name);
+                }
+            }
+            staged.commit();
+        }
+    }
+
+    /**
+     * What {@link #manifestWithBlobs} returned: the manifest to send, and the layers whose blobs were made again.
+     *
+     * @param manifest  the stored image's manifest, or a new one naming the recreated blobs
+     * @param recreated the layers (by index) whose blobs were written again from the stored layers
+     */
+    public record BlobsForPush(Descriptor manifest, List<Integer> recreated, boolean configRewritten) {
+        public BlobsForPush {
+            recreated = List.copyOf(recreated);
+        }
+
+        /** True when the manifest differs from the stored one (its digest changes; config and DiffIDs do not). */
+        public boolean rewritten() {
+            return !recreated.isEmpty();
+        }
+    }
+
+    /**
+     * The manifest of image {@code name} with every blob it names in {@link #content()}: a layer whose blob is absent
+     * (the image's layers were stored from other blobs with the same DiffIDs, or gc removed the blob) is written
+     * again from the stored layer, as a diff against its parent through the driver, in the compression its
+     * descriptor named (gzip when it named none we write). Each recreated layer's DiffID must equal the config's.
+     * When any was recreated the manifest is new (an OCI manifest: its digest changes, the config stays byte for
+     * byte). {@code lease} keeps the new blobs and manifest from a concurrent gc until the caller is done.
+     */
+    public BlobsForPush manifestWithBlobs(String name, LayerLease lease) throws IOException {
         ImageRecord r = image(name);
-        unpack(Manifests.parseManifest(content.readSmall(r.manifest()), null), target);
+        byte[] raw = content.readSmall(r.manifest());
+        ImageManifest manifest = Manifests.parseManifest(raw, null);
+        ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
+        checkLayerCount(manifest, config);
+        List<Digest> chain = dev.strata.image.digest.ChainId.all(config.diffIds());
+        List<Descriptor> layersOut = new ArrayList<>();
+        List<Integer> recreated = new ArrayList<>();
+        List<Digest> diffIds = new ArrayList<>(config.diffIds());
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Descriptor layer = manifest.layers().get(i);
+            if (content.exists(layer.digest())) {
+                layersOut.add(layer);
+                continue;
+            }
+            LayerRecord rec = layers.get(chain.get(i)).orElseThrow(() -> new NotFoundException("layer " + layer
+                    .digest() + " of " + name + " has neither a blob nor a stored layer"));
+            int index = i;
+            String parent = i == 0 ? null : layers.get(chain.get(i - 1)).map(LayerRecord::driverId)
+                    .orElseThrow(() -> new NotFoundException("the parent of layer " + index + " of " + name
+                            + " is not stored"));
+            dev.strata.image.layer.Compression c = layer.mediaType().endsWith("zstd")
+                    ? dev.strata.image.layer.Compression.ZSTD : dev.strata.image.layer.Compression.GZIP;
+            dev.strata.image.layer.LayerWriteResult written;
+            try (dev.strata.image.content.ContentWriter w = content.writer()) {
+                written = driver.diff(rec.driverId(), parent, w, dev.strata.image.layer.LayerWriterOptions.of(c));
+                w.commit();
+            }
+            diffIds.set(i, written.diffId());
+            layersOut.add(new Descriptor(written.mediaType(), written.digest(), written.size()));
+            recreated.add(i);
+        }
+        if (recreated.isEmpty()) {
+            return new BlobsForPush(manifest.descriptor(), recreated, false);
+        }
+        Descriptor cfg = manifest.config();
+        boolean configRewritten = !diffIds.equals(config.diffIds());
+        if (configRewritten) {
+            com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    dev.strata.image.internal.JsonTrees.read(config.raw());
+            com.fasterxml.jackson.databind.node.ArrayNode ids = tree.withObject("/rootfs").putArray("diff_ids");
+            diffIds.forEach(d -> ids.add(d.toString()));
+            byte[] newConfig = dev.strata.image.internal.JsonTrees.write(tree);
+            Manifests.parseConfig(newConfig); // what we send must parse as strictly as what we read
+            cfg = new Descriptor(dev.strata.image.model.MediaType.OCI_CONFIG, content.put(newConfig),
+                    newConfig.length);
+        }
+        ImageManifest rewritten = ImageManifest.create(dev.strata.image.model.MediaType.OCI_MANIFEST,
+                new Descriptor(dev.strata.image.model.MediaType.OCI_CONFIG, cfg.digest(), cfg.size()), layersOut,
+                manifest.annotations());
+        holdContent(rewritten.descriptor(), lease);
+        content.put(rewritten.raw());
+        return new BlobsForPush(rewritten.descriptor(), recreated, configRewritten);
     }
 
     /**
@@ -499,24 +602,31 @@ public final class Store implements AutoCloseable {
         unpack(content, manifest, target);
     }
 
-    /** {@link #unpack(ImageManifest, Path)} from any content store, e.g. an OCI layout written by skopeo or umoci. */
+    /**
+     * {@link #unpack(ImageManifest, Path)} from any content store, e.g. an OCI layout written by skopeo or umoci.
+     * As for a stored image, {@code target} must not exist or be empty, and the tree is built beside it and renamed
+     * into place only when every layer's digest and DiffID checked out: a blob that turns out corrupt leaves
+     * {@code target} as it was, with nothing of the layers before it.
+     */
     public static void unpack(ContentStore content, ImageManifest manifest, Path target) throws IOException {
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
-        Files.createDirectories(target);
-        LayerApplier applier = new LayerApplier();
-        for (int i = 0; i < manifest.layers().size(); i++) {
-            Descriptor layer = manifest.layers().get(i);
-            ApplyResult applied;
-            // The applier hashes the blob in its single pass; a verifying stream would hash it a second time.
-            try (InputStream in = content.open(layer.digest(), false)) {
-                applied = applier.apply(in, target);
+        try (StagedDirectory staged = StagedDirectory.begin(target)) {
+            LayerApplier applier = new LayerApplier();
+            for (int i = 0; i < manifest.layers().size(); i++) {
+                Descriptor layer = manifest.layers().get(i);
+                ApplyResult applied;
+                // The applier hashes the blob in its single pass; a verifying stream would hash it a second time.
+                try (InputStream in = content.open(layer.digest(), false)) {
+                    applied = applier.apply(in, staged.path());
+                }
+                checkBlob(layer, applied);
+                if (!applied.diffId().equals(config.diffIds().get(i))) {
+                    throw new DigestMismatchException("layer " + i + " (" + layer.digest() + ") has DiffID "
+                            + applied.diffId() + " but the config lists " + config.diffIds().get(i));
+                }
             }
-            checkBlob(layer, applied);
-            if (!applied.diffId().equals(config.diffIds().get(i))) {
-                throw new DigestMismatchException("layer " + i + " (" + layer.digest() + ") has DiffID "
-                        + applied.diffId() + " but the config lists " + config.diffIds().get(i));
-            }
+            staged.commit();
         }
     }
 
