@@ -8,7 +8,6 @@ import dev.strata.image.model.ImageManifest;
 import dev.strata.image.model.Manifests;
 import dev.strata.image.model.Platform;
 import dev.strata.image.store.ImageRecord;
-import dev.strata.image.NotFoundException;
 import dev.strata.image.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +68,7 @@ final class InspectCommand implements Callable<Integer> {
             return show(arg.name() != null ? arg.name() : image, m, layout);
         }
         try (Store s = tool.openExistingStore()) {
-            ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException("no image named "
-                    + arg.name() + " in " + s.root()));
+            ImageRecord r = s.resolveImage(arg.name());
             ImageManifest m = Manifests.parseManifest(s.content().readSmall(r.manifest()), null);
             return show(r.name(), m, s.content());
         }
@@ -81,7 +78,7 @@ final class InspectCommand implements Callable<Integer> {
         byte[] configBytes = content.readSmall(m.config().digest());
         if (raw != null) {
             byte[] bytes = raw == Raw.manifest ? m.raw() : configBytes;
-            System.out.println(new String(bytes, StandardCharsets.UTF_8));
+            Output.writeExact(bytes); // exactly the stored bytes: | sha256sum gives the digest
             return ExitCodes.OK;
         }
         ImageConfig c = Manifests.parseConfig(configBytes);

@@ -39,9 +39,10 @@ final class MountCommand implements Callable<Integer> {
                 list(s.mounts());
                 return ExitCodes.OK;
             }
-            Path path = s.mount(image);
+            String name = s.resolveImage(image).name();
+            Path path = s.mount(name);
             if (json) {
-                ImageMount m = s.mounts().stream().filter(x -> x.name().equals(image)).findFirst()
+                ImageMount m = s.mounts().stream().filter(x -> x.name().equals(name)).findFirst()
                         .orElseThrow(() -> new IllegalStateException("mount of " + image + " was not recorded"));
                 Output.printJson(fields(m));
             } else {

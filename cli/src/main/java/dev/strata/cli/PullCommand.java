@@ -64,7 +64,7 @@ final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ImageReference ref = ImageReference.parse(reference);
+        ImageReference ref = Remote.reference(reference);
         ImageArg destination = dest != null ? ImageArg.parse(dest) : null;
         if (destination != null && !destination.isLayout()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dest must be oci:DIR[:NAME], got '"

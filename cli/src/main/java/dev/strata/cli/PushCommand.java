@@ -1,9 +1,7 @@
 package dev.strata.cli;
 
-import dev.strata.image.NotFoundException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.Descriptor;
-import dev.strata.image.model.Manifests;
 import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.registry.Pusher;
@@ -59,8 +57,7 @@ final class PushCommand implements Callable<Integer> {
             result = push(layout, Store.resolveRoot(layout, arg.name()), dest);
         } else {
             try (Store s = tool.openExistingStore()) {
-                ImageRecord r = s.images().get(arg.name()).orElseThrow(() -> new NotFoundException(
-                        "no image named " + arg.name() + " in the store"));
+                ImageRecord r = s.resolveImage(arg.name());
                 try (var lease = s.lease()) {
                     // Layers stored from other blobs (or whose blobs gc removed) get their blobs written again.
                     Store.BlobsForPush blobs = s.manifestWithBlobs(r.name(), lease);

@@ -25,7 +25,7 @@ final class RmCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (Store s = tool.openStore()) {
             for (String name : names) {
-                s.removeImage(name); // the first failure stops: later names stay untouched
+                s.removeImage(s.resolveImage(name).name()); // the first failure stops: later names stay untouched
                 System.out.println(name);
             }
         }

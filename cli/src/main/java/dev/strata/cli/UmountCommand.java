@@ -30,12 +30,20 @@ final class UmountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int remaining;
+        String name;
         try (Store s = tool.openStore()) {
-            remaining = s.unmount(target);
+            // A mount's name or path as mount printed them (the store refuses a path two names share), else any
+            // spelling of the image.
+            java.util.List<dev.strata.image.store.ImageMount> byPath = s.mounts().stream()
+                    .filter(m -> m.path().toString().equals(target)).toList();
+            boolean known = s.mounts().stream().anyMatch(m -> m.name().equals(target)) || !byPath.isEmpty()
+                    || target.startsWith("/");
+            name = !known ? s.resolveImage(target).name() : byPath.size() == 1 ? byPath.get(0).name() : target;
+            remaining = s.unmount(known && byPath.size() != 1 ? target : name);
         }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("name", target);
+            out.put("name", name);
             out.put("remaining", remaining);
             Output.printJson(out);
         } else {

@@ -45,7 +45,7 @@ final class UnpackCommand implements Callable<Integer> {
             Store.unpack(layout, manifest, target);
         } else {
             try (Store s = tool.openExistingStore()) {
-                s.unpack(arg.name(), target);
+                s.unpack(s.resolveImage(arg.name()).name(), target);
             }
         }
         System.err.println("image-tool: unpacked " + image + " into " + target);

@@ -224,6 +224,15 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * The image {@code spelling} names: its stored name, any reference form that normalizes to it, a pinned
+     * {@code NAME@sha256:…} or an image-ID prefix (see {@link ImageStore#resolve}). Every CLI command that takes a
+     * store image resolves it here.
+     */
+    public ImageRecord resolveImage(String spelling) throws IOException {
+        return images.resolve(spelling);
+    }
+
+    /**
      * A new lease: what an unfinished image needs stays stored until the lease is closed (see {@link LayerLease}).
      * Register the image's layers under it ({@link LayerStore#hold}, {@link LayerStore#prepare}), name the image with
      * {@link #putImage}, then close it.

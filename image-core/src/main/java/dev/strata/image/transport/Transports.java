@@ -1,7 +1,6 @@
 package dev.strata.image.transport;
 
 import dev.strata.image.FailedPreconditionException;
-import dev.strata.image.NotFoundException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.ManifestDocument;
 import dev.strata.image.model.Manifests;
@@ -34,9 +33,7 @@ public record Transports(RegistryOptions registry, Store store) {
             return new DirTransport.Source(d.dir());
         } else if (location instanceof ImageLocation.Store s) {
             Store st = requireStore(location);
-            String name = storeName(s.name());
-            ImageRecord record = st.images().get(name).orElseThrow(() -> new NotFoundException(
-                    "no image " + s.name() + " in the store at " + st.root()));
+            ImageRecord record = st.resolveImage(s.name());
             ManifestDocument doc = Manifests.parse(st.content().readSmall(record.manifest()), null);
             return new LayoutSource(st.content(), doc.descriptor());
         }
