@@ -1,0 +1,129 @@
+package dev.strata.driver.overlay;
+
+import dev.strata.driver.vfs.VfsDriver;
+import dev.strata.image.driver.DiffDriver;
+import dev.strata.image.driver.NaiveDiff;
+import dev.strata.image.layer.LayerApplier;
+import dev.strata.image.testing.RootedSnapshot;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Applies one layer stack three ways: with the VFS driver (delete form onto a copy of the parent), with the overlay
+ * driver (overlay form, seen through its real mount) and in delete form onto a plain directory (what {@code unpack}
+ * does), and describes the three resulting trees entry by entry. A layer refused by one must be refused by all.
+ */
+final class ThreeWayApply {
+    /** The three trees (or where each stopped). {@code refused} is the layer index all three refused, or -1. */
+    record Result(Map<String, String> vfs, Map<String, String> overlay, Map<String, String> plain,
+                  String vfsFailure, String overlayFailure, String plainFailure) {
+        /** Whether the three agree: same trees, and the same layer refused by all or by none. */
+        boolean agree() {
+            return vfs.equals(plain) && overlay.equals(plain) && same(vfsFailure, plainFailure)
+                    && same(overlayFailure, plainFailure);
+        }
+
+        private static boolean same(String a, String b) {
+            return a == null ? b == null : b != null && a.equals(b);
+        }
+    }
+
+    private ThreeWayApply() {
+    }
+
+    static Result apply(Path tmp, List<byte[]> layers) throws IOException {
+        Path plain = Files.createDirectory(tmp.resolve("plain"));
+        String plainFailure = null;
+        for (int i = 0; i < layers.size() && plainFailure == null; i++) {
+            try {
+                new LayerApplier().apply(new ByteArrayInputStream(layers.get(i)), plain);
+            } catch (IOException | RuntimeException e) {
+                plainFailure = failure(i, e);
+            }
+        }
+        Map<String, String> plainTree = describe(plain);
+
+        Map<String, String> vfsTree;
+        String vfsFailure;
+        try (VfsDriver vfs = VfsDriver.open(tmp.resolve("vfs"))) {
+            DiffDriver diff = NaiveDiff.wrap(vfs);
+            String top = null;
+            vfsFailure = null;
+            for (int i = 0; i < layers.size() && vfsFailure == null; i++) {
+                String id = "l" + i;
+                vfs.create(id, top);
+                try {
+                    diff.applyDiff(id, top, new ByteArrayInputStream(layers.get(i)));
+                } catch (IOException | RuntimeException e) {
+                    vfsFailure = failure(i, e);
+                }
+                top = id;
+            }
+            vfsTree = describe(vfs.get(top));
+            vfs.put(top);
+        }
+
+        Map<String, String> overlayTree;
+        String overlayFailure = null;
+        try (OverlayDriver overlay = OverlayDriver.open(tmp.resolve("overlay"))) {
+            String top = null;
+            for (int i = 0; i < layers.size() && overlayFailure == null; i++) {
+                String id = "l" + i;
+                overlay.create(id, top);
+                try {
+                    overlay.applyDiff(id, top, new ByteArrayInputStream(layers.get(i)));
+                } catch (IOException | RuntimeException e) {
+                    overlayFailure = failure(i, e);
+                }
+                top = id;
+            }
+            Path merged = overlay.get(top);
+            try {
+                overlayTree = describe(merged);
+            } finally {
+                overlay.put(top);
+            }
+        } finally {
+            OverlayTestMounts.detachAllUnder(tmp);
+        }
+        return new Result(vfsTree, overlayTree, plainTree, vfsFailure, overlayFailure, plainFailure);
+    }
+
+    /** Which layer failed and why, without the parts that name the driver's directories. */
+    private static String failure(int layer, Exception e) {
+        String m = String.valueOf(e.getMessage());
+        Matcher entry = Pattern.compile("layer entry \\d+ '[^']*'").matcher(m);
+        return "layer " + layer + ": " + e.getClass().getSimpleName() + (entry.find() ? " at " + entry.group() : "");
+    }
+
+    /**
+     * Entry-by-entry description without the root itself and without directory mtimes (a directory a layer writes
+     * into gets the time of that write on disk). Link groups with one visible member are dropped: overlayfs reports a
+     * lower inode's link count as is, including names that upper layers hid.
+     */
+    static Map<String, String> describe(Path root) throws IOException {
+        Map<String, String> snapshot = RootedSnapshot.describe(root, false);
+        snapshot.remove(".");
+        Map<String, Long> members = new HashMap<>();
+        Pattern group = Pattern.compile(" link-group=(\\S+)");
+        for (String v : snapshot.values()) {
+            Matcher m = group.matcher(v);
+            if (m.find()) {
+                members.merge(m.group(1), 1L, Long::sum);
+            }
+        }
+        snapshot.replaceAll((k, v) -> {
+            Matcher m = group.matcher(v);
+            return m.find() && members.get(m.group(1)) == 1 ? m.replaceFirst("") : v;
+        });
+        return snapshot;
+    }
+}
