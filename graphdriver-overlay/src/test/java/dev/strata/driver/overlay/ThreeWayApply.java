@@ -22,13 +22,18 @@ import java.util.regex.Pattern;
  * does), and describes the three resulting trees entry by entry. A layer refused by one must be refused by all.
  */
 final class ThreeWayApply {
-    /** The three trees (or where each stopped). {@code refused} is the layer index all three refused, or -1. */
+    /** The three trees and, for each, the layer it refused (null if none); a refused overlay stack is not read. */
     record Result(Map<String, String> vfs, Map<String, String> overlay, Map<String, String> plain,
                   String vfsFailure, String overlayFailure, String plainFailure) {
-        /** Whether the three agree: same trees, and the same layer refused by all or by none. */
+        /**
+         * Whether the three agree: the same layer refused by all, or none refused and the same trees (what a refused
+         * layer left behind is discarded by the store, and differs between the forms).
+         */
         boolean agree() {
-            return vfs.equals(plain) && overlay.equals(plain) && same(vfsFailure, plainFailure)
-                    && same(overlayFailure, plainFailure);
+            if (plainFailure != null || vfsFailure != null || overlayFailure != null) {
+                return same(vfsFailure, plainFailure) && same(overlayFailure, plainFailure);
+            }
+            return vfs.equals(plain) && overlay.equals(plain);
         }
 
         private static boolean same(String a, String b) {
@@ -87,7 +92,7 @@ final class ThreeWayApply {
             }
             Path merged = overlay.get(top);
             try {
-                overlayTree = describe(merged);
+                overlayTree = overlayFailure == null ? describe(merged) : Map.of();
             } finally {
                 overlay.put(top);
             }
