@@ -1,8 +1,6 @@
 package dev.strata.driver.overlay;
 
-import dev.strata.image.driver.Probe;
 import dev.strata.image.layer.LayerApplier;
-import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.TarBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,8 +41,7 @@ class OverlayVfsDifferentialTest {
 
     @BeforeEach
     void requireOverlay() {
-        Probe probe = new OverlayDriverProvider().probe(tmp.resolve("probe"));
-        Capabilities.require(probe.supported(), "overlay mounts: " + probe.reason());
+        ThreeWayApply.requireOverlay(tmp);
     }
 
     @Test

@@ -2,8 +2,11 @@ package dev.strata.driver.overlay;
 
 import dev.strata.driver.vfs.VfsDriver;
 import dev.strata.image.driver.DiffDriver;
+import dev.strata.image.driver.GraphDriver;
+import dev.strata.image.driver.Probe;
 import dev.strata.image.driver.NaiveDiff;
 import dev.strata.image.layer.LayerApplier;
+import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.RootedSnapshot;
 
 import java.io.ByteArrayInputStream;
@@ -57,49 +60,61 @@ final class ThreeWayApply {
         Map<String, String> plainTree = describe(plain);
 
         Map<String, String> vfsTree;
-        String vfsFailure;
-        try (VfsDriver vfs = VfsDriver.open(tmp.resolve("vfs"))) {
-            DiffDriver diff = NaiveDiff.wrap(vfs);
-            String top = null;
-            vfsFailure = null;
-            for (int i = 0; i < layers.size() && vfsFailure == null; i++) {
-                String id = "l" + i;
-                vfs.create(id, top);
-                try {
-                    diff.applyDiff(id, top, new ByteArrayInputStream(layers.get(i)));
-                } catch (IOException | RuntimeException e) {
-                    vfsFailure = failure(i, e);
-                }
-                top = id;
-            }
-            vfsTree = describe(vfs.get(top));
-            vfs.put(top);
+        Outcome vfs;
+        try (VfsDriver driver = VfsDriver.open(tmp.resolve("vfs"))) {
+            DiffDriver diff = NaiveDiff.wrap(driver);
+            vfs = stack(layers, driver,
+                    (id, parent, tar) -> diff.applyDiff(id, parent, new ByteArrayInputStream(tar)));
+            vfsTree = describe(driver.get(vfs.top()));
+            driver.put(vfs.top());
         }
 
         Map<String, String> overlayTree;
-        String overlayFailure = null;
-        try (OverlayDriver overlay = OverlayDriver.open(tmp.resolve("overlay"))) {
-            String top = null;
-            for (int i = 0; i < layers.size() && overlayFailure == null; i++) {
-                String id = "l" + i;
-                overlay.create(id, top);
-                try {
-                    overlay.applyDiff(id, top, new ByteArrayInputStream(layers.get(i)));
-                } catch (IOException | RuntimeException e) {
-                    overlayFailure = failure(i, e);
-                }
-                top = id;
-            }
-            Path merged = overlay.get(top);
+        Outcome overlay;
+        try (OverlayDriver driver = OverlayDriver.open(tmp.resolve("overlay"))) {
+            overlay = stack(layers, driver,
+                    (id, parent, tar) -> driver.applyDiff(id, parent, new ByteArrayInputStream(tar)));
+            Path merged = driver.get(overlay.top());
             try {
-                overlayTree = overlayFailure == null ? describe(merged) : Map.of();
+                overlayTree = overlay.failure() == null ? describe(merged) : Map.of();
             } finally {
-                overlay.put(top);
+                driver.put(overlay.top());
             }
         } finally {
             OverlayTestMounts.detachAllUnder(tmp);
         }
-        return new Result(vfsTree, overlayTree, plainTree, vfsFailure, overlayFailure, plainFailure);
+        return new Result(vfsTree, overlayTree, plainTree, vfs.failure(), overlay.failure(), plainFailure);
+    }
+
+    /** Skips (locally) or fails (CI=true) unless overlay mounts work here. */
+    static void requireOverlay(Path tmp) {
+        Probe probe = new OverlayDriverProvider().probe(tmp.resolve("probe"));
+        Capabilities.require(probe.supported(), "overlay mounts: " + probe.reason());
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void apply(String id, String parent, byte[] tar) throws IOException;
+    }
+
+    /** The top layer created and the refusal that ended the stack (null if none). */
+    private record Outcome(String top, String failure) {
+    }
+
+    /** Creates layers l0, l1, … on {@code driver} and applies each, until one is refused. */
+    private static Outcome stack(List<byte[]> layers, GraphDriver driver, Step step) throws IOException {
+        String top = null;
+        for (int i = 0; i < layers.size(); i++) {
+            String id = "l" + i;
+            driver.create(id, top);
+            top = id;
+            try {
+                step.apply(id, i == 0 ? null : "l" + (i - 1), layers.get(i));
+            } catch (IOException | RuntimeException e) {
+                return new Outcome(top, failure(i, e));
+            }
+        }
+        return new Outcome(top, null);
     }
 
     /** Which layer failed and why, without the parts that name the driver's directories. */

@@ -1,7 +1,5 @@
 package dev.strata.driver.overlay;
 
-import dev.strata.image.driver.Probe;
-import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.TarBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,8 +27,7 @@ class WhiteoutFormsAgreeTest {
 
     @BeforeEach
     void requireOverlay() {
-        Probe probe = new OverlayDriverProvider().probe(tmp.resolve("probe"));
-        Capabilities.require(probe.supported(), "overlay mounts: " + probe.reason());
+        ThreeWayApply.requireOverlay(tmp);
     }
 
     private static TarBuilder t() {
