@@ -16,9 +16,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Applies a layer blob (plain, gzip or zstd tar with OCI whiteouts) onto a directory in one streaming pass, computing
@@ -29,10 +33,28 @@ import java.util.Set;
  * outside the target can be created, changed or deleted. Names containing {@code ..} are refused outright rather
  * than clamped: no legitimate layer writer produces them.
  *
- * <p>Semantics follow the OCI image spec's changeset rules: whiteouts only hide lower content, never entries of the
- * same layer; a directory over a directory merges (the layer's metadata wins); anything else replaces (removed
- * first, never followed). Directory modes and times are applied after their children, so a 0555 directory still
- * receives its content and keeps the layer's mtime.
+ * <p>Semantics follow the OCI image spec's changeset rules: a directory over a directory merges (the layer's metadata
+ * wins); anything else replaces (removed first, never followed). Directory modes and times are applied after their
+ * children, so a 0555 directory still receives its content and keeps the layer's mtime.
+ *
+ * <p>Whiteouts hide lower content only, never entries of the same layer, and act as if applied before every other
+ * entry of the layer, wherever they stand in the tar (as the spec says, and as umoci and overlayfs behave):
+ * <ul>
+ * <li>{@code .wh.X} hides the lower X with all its descendants. An X of this layer stays; if it is a directory, the
+ * lower entries beneath it that this layer did not write are removed (delete form) or hidden by making it opaque
+ * (overlay form). A hard link to a whited-out name is refused in both forms: its target does not exist.
+ * <li>{@code .wh..wh..opq} hides every lower descendant of its directory, at any depth; the directory's entries of
+ * this layer, before or after the marker, stay.
+ * <li>Both forms give the same merged tree: the delete form over the lower tree, the overlay form as an upper
+ * directory (whiteouts as 0/0 character devices, opaque directories by xattr) mounted over the lower layers. The
+ * overlay form does not see the lower layers, so the layer must name each directory it writes into (as every layer
+ * writer does); a directory it only implies is created 0755 in the upper.
+ * <li>A whiteout is an empty regular file (or a hard link to one: AUFS-era layers link their whiteouts to one
+ * another). An entry of any other type whose name starts with {@code .wh.} (a directory {@code .wh.etc}, a symlink
+ * {@code .wh.x}) deletes nothing: it is created literally under that name, like any entry, and so are the entries
+ * beneath such a directory (as containerd keeps {@code .wh.etc/somefile}). AUFS metadata names ({@code .wh..wh.*}) of
+ * any type are skipped, and {@code .wh.}, {@code .wh..} and {@code .wh...} are refused whatever their type.
+ * </ul>
  */
 public final class LayerApplier {
     private static final String WH = ".wh.";
@@ -76,8 +98,8 @@ public final class LayerApplier {
         final RootedFs fs;
         final TarReader reader;
         final List<String> warnings = new ArrayList<>();
-        /** Paths this layer created: whiteouts never remove them. Only tracked in delete form. */
-        final Set<String> created = new HashSet<>();
+        /** Paths this layer created: whiteouts never remove them. Sorted: "wrote anything below p" is one lookup. */
+        final NavigableSet<String> created = new TreeSet<>();
         /** Directories known to exist now, to skip mkdirs for every file. Cleared on any removal. */
         final Set<String> knownDirs = new HashSet<>();
         /**
@@ -127,8 +149,15 @@ public final class LayerApplier {
             String base = path.isEmpty() ? "" : path.substring(path.lastIndexOf('/') + 1);
             String parent = path.lastIndexOf('/') < 0 ? "" : path.substring(0, path.lastIndexOf('/'));
             if (base.startsWith(WH)) {
-                whiteout(parent, base);
-                return;
+                checkWhiteoutName(base);
+                if (isWhiteoutFile()) {
+                    whiteout(parent, base);
+                    return;
+                }
+                if (base.startsWith(WH + WH)) {
+                    return; // AUFS metadata (.wh..wh.plnk/, .wh..wh.orph/): of the writer, not content
+                }
+                // any other type named .wh.*: an ordinary entry (see the class comment)
             }
             if (path.isEmpty()) {
                 if (entry.type() != TarType.DIRECTORY) {
@@ -146,9 +175,7 @@ public final class LayerApplier {
                 case HARDLINK -> hardlink(path);
                 case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> special(path);
             }
-            if (options.whiteouts() == WhiteoutMode.DELETE) {
-                created.add(path);
-            }
+            created.add(path);
         }
 
         // ---- entry kinds ----------------------------------------------------------------------------------------
@@ -161,6 +188,9 @@ public final class LayerApplier {
                 if (st.type() != FileType.DIRECTORY) {
                     removeExisting(path, st);
                     fs.mkdir(path, 0700);
+                    if (isOverlayWhiteout(st)) {
+                        markOpaque(path); // whited out by this layer: the lower directory stays hidden
+                    }
                 }
             }
             knownDirs.add(path);
@@ -256,10 +286,9 @@ public final class LayerApplier {
             if (target.isEmpty()) {
                 throw unsafe("hard link to the root directory");
             }
-            FileStat t;
-            try {
-                t = fs.lstat(target);
-            } catch (NoSuchFileException e) {
+            FileStat t = lstatOrNull(target);
+            if (t == null || isOverlayWhiteout(t)) {
+                // in overlay form a whited-out name is a 0/0 device: refused as in delete form, where it is gone
                 throw unsafe("hard link target '" + entry.linkName() + "' does not exist in the layer or below");
             }
             if (t.type() == FileType.DIRECTORY) {
@@ -303,60 +332,156 @@ public final class LayerApplier {
 
         // ---- whiteouts ------------------------------------------------------------------------------------------
 
+        /** {@code .wh.}, {@code .wh..} and {@code .wh...} name nothing that can be deleted, whatever their type. */
+        private void checkWhiteoutName(String base) {
+            String name = base.substring(WH.length());
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                throw unsafe("invalid whiteout '" + base + "'");
+            }
+        }
+
+        /** An empty regular file, or a hard link to another whiteout (AUFS-era layers link them to one another). */
+        private boolean isWhiteoutFile() {
+            if (entry.type() == TarType.REGULAR) {
+                return true;
+            }
+            if (entry.type() != TarType.HARDLINK) {
+                return false;
+            }
+            String target = entry.linkName();
+            int slash = target.lastIndexOf('/');
+            return target.startsWith(WH, slash + 1);
+        }
+
         private void whiteout(String parent, String base) throws IOException {
             if (base.equals(OPAQUE)) {
                 opaque(parent);
                 return;
             }
             String name = base.substring(WH.length());
-            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-                throw unsafe("invalid whiteout '" + base + "'");
-            }
             if (name.startsWith(WH)) {
                 return; // AUFS bookkeeping such as .wh..wh.plnk: metadata of the writer, not content
             }
             String victim = parent.isEmpty() ? name : parent + "/" + name;
             if (options.whiteouts() == WhiteoutMode.OVERLAY) {
-                ensureParent(parent);
-                FileStat existing = lstatOrNull(victim);
-                if (existing != null) {
-                    removeExisting(victim, existing);
-                }
-                fs.mknod(victim, FileType.CHAR_DEVICE, 0, 0, 0);
+                overlayWhiteout(parent, victim);
                 return;
             }
-            if (created.contains(victim)) {
-                return; // whiteouts hide lower content only
-            }
             FileStat existing = lstatOrNull(victim);
-            if (existing != null) {
+            if (existing == null) {
+                return;
+            }
+            if (existing.type() == FileType.DIRECTORY && wroteAtOrBelow(victim)) {
+                removeLower(victim); // the layer's own directory stays; what it merged with goes
+            } else if (!created.contains(victim)) {
                 remove(victim, existing);
             }
         }
 
+        /**
+         * A name this layer has not written becomes a 0/0 device; a directory it has written (into) becomes opaque,
+         * so the lower one stays hidden below the layer's own entries; a non-directory it has written already hides
+         * the lower one.
+         */
+        private void overlayWhiteout(String parent, String victim) throws IOException {
+            ensureParent(parent);
+            FileStat existing = lstatOrNull(victim);
+            if (existing != null && wroteAtOrBelow(victim)) {
+                if (existing.type() == FileType.DIRECTORY) {
+                    markOpaque(victim);
+                }
+                return;
+            }
+            if (existing != null) {
+                removeExisting(victim, existing);
+            }
+            if (!isOpaque(parent)) {
+                fs.mknod(victim, FileType.CHAR_DEVICE, 0, 0, 0);
+            }
+        }
+
         private void opaque(String dir) throws IOException {
+            FileStat st = lstatOrNull(dir);
             if (options.whiteouts() == WhiteoutMode.OVERLAY) {
+                if (st != null && isOverlayWhiteout(st)) {
+                    return; // the directory itself is whited out by this layer: nothing below to hide
+                }
+                if (st != null && st.type() != FileType.DIRECTORY && st.type() != FileType.SYMLINK) {
+                    throw unsafe("opaque whiteout inside '" + dir + "', which is not a directory");
+                }
                 if (!dir.isEmpty()) {
                     ensureDirectory(dir);
                 }
-                fs.setXattr(dir, options.userXattrs() ? "user.overlay.opaque" : "trusted.overlay.opaque",
-                        "y".getBytes(StandardCharsets.US_ASCII));
+                markOpaque(dir);
                 return;
             }
-            FileStat st = lstatOrNull(dir);
             if (st == null) {
                 return; // nothing below to hide
             }
             if (st.type() != FileType.DIRECTORY) {
                 throw unsafe("opaque whiteout inside '" + dir + "', which is not a directory");
             }
+            removeLower(dir);
+        }
+
+        /**
+         * Makes {@code dir} opaque and drops the whiteout devices in it: nothing below is left to hide, and overlayfs
+         * lists the entries of a directory it need not merge as they are, whiteouts included.
+         */
+        private void markOpaque(String dir) throws IOException {
+            fs.setXattr(dir, opaqueXattr(), "y".getBytes(StandardCharsets.US_ASCII));
             String prefix = dir.isEmpty() ? "" : dir + "/";
             for (String child : fs.list(dir)) {
-                String p = prefix + child;
-                if (!created.contains(p)) {
-                    remove(p, fs.lstat(p));
+                FileStat st = fs.lstat(prefix + child);
+                if (isOverlayWhiteout(st)) {
+                    fs.unlink(prefix + child);
                 }
             }
+        }
+
+        private boolean isOpaque(String dir) throws IOException {
+            return fs.getXattr(dir, opaqueXattr()).isPresent();
+        }
+
+        private String opaqueXattr() {
+            return options.userXattrs() ? "user.overlay.opaque" : "trusted.overlay.opaque";
+        }
+
+        /**
+         * Delete form: removes every descendant of directory {@code dir} that this layer did not write, keeping the
+         * layer's entries and the directories leading to them (whose lower children go too).
+         */
+        private void removeLower(String dir) throws IOException {
+            Deque<String> dirs = new ArrayDeque<>();
+            dirs.push(dir);
+            while (!dirs.isEmpty()) {
+                String d = dirs.pop();
+                String prefix = d.isEmpty() ? "" : d + "/";
+                for (String child : fs.list(d)) {
+                    String p = prefix + child;
+                    FileStat st = fs.lstat(p);
+                    boolean keep = wroteAtOrBelow(p);
+                    if (keep && st.type() == FileType.DIRECTORY) {
+                        dirs.push(p);
+                    } else if (!keep) {
+                        remove(p, st);
+                    }
+                }
+            }
+        }
+
+        /** Whether this layer wrote {@code path} or anything below it. */
+        private boolean wroteAtOrBelow(String path) {
+            if (created.contains(path)) {
+                return true;
+            }
+            String below = created.ceiling(path + "/");
+            return below != null && below.startsWith(path + "/");
+        }
+
+        private boolean isOverlayWhiteout(FileStat st) {
+            return options.whiteouts() == WhiteoutMode.OVERLAY && st.type() == FileType.CHAR_DEVICE
+                    && st.rdevMajor() == 0 && st.rdevMinor() == 0;
         }
 
         // ---- helpers --------------------------------------------------------------------------------------------
@@ -373,8 +498,39 @@ public final class LayerApplier {
          * or a symlink resolving to one inside the root, is used as it is.
          */
         private void ensureDirectory(String dir) throws IOException {
-            fs.mkdirs(dir, 0755);
+            try {
+                fs.mkdirs(dir, 0755);
+            } catch (RootedFsException e) {
+                if (options.whiteouts() != WhiteoutMode.OVERLAY || !"ENOTDIR".equals(e.errnoName())
+                        || !replaceWhiteoutsOnTheWay(dir)) {
+                    throw e;
+                }
+                fs.mkdirs(dir, 0755);
+            }
             knownDirs.add(dir);
+        }
+
+        /**
+         * Overlay form: a directory this layer whited out and then writes into (without naming it) becomes an
+         * opaque directory, as the delete form removes the lower one and creates it anew. False if none was found.
+         */
+        private boolean replaceWhiteoutsOnTheWay(String dir) throws IOException {
+            boolean replaced = false;
+            for (int slash = 0; slash >= 0; ) {
+                slash = dir.indexOf('/', slash + 1);
+                String p = slash < 0 ? dir : dir.substring(0, slash);
+                FileStat st = lstatOrNull(p);
+                if (st == null) {
+                    break;
+                }
+                if (isOverlayWhiteout(st)) {
+                    removeExisting(p, st);
+                    fs.mkdir(p, 0755);
+                    markOpaque(p);
+                    replaced = true;
+                }
+            }
+            return replaced;
         }
 
         private void removeExisting(String path, FileStat st) throws IOException {
@@ -386,7 +542,7 @@ public final class LayerApplier {
                 fs.removeAll(path);
                 knownDirs.clear();
                 String prefix = path + "/";
-                created.removeIf(p -> p.startsWith(prefix));
+                created.subSet(prefix, path + "0").clear();
                 // Their inodes are gone; a new directory may even reuse an inode number, so forget them by path.
                 deferred.subMap(prefix, path + "0").clear();
                 deferred.remove(path);
