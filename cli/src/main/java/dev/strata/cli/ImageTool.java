@@ -22,7 +22,7 @@ public final class ImageTool implements Runnable {
             UnpackCommand.class, ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
             RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CommandLine.HelpCommand.class);
     /** Global options that take a value, which is not a command name even where it looks like one. */
-    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--root", "--driver");
+    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--root", "--driver", "--lock-timeout");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -37,14 +37,38 @@ public final class ImageTool implements Runnable {
                     + "else the best one this host supports.")
     String driver;
 
+    @CommandLine.Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
+            description = "How long to wait for the store lock before failing with exit 8 and the holder's pid "
+                    + "(default: $STRATA_LOCK_TIMEOUT, else 30).")
+    String lockTimeout;
+
     /** Opens the store named by the global options. */
     dev.strata.image.store.Store openStore() throws java.io.IOException {
         dev.strata.image.store.StoreOptions options = dev.strata.image.store.StoreOptions.defaults();
         if (driver != null) {
             options = options.withDriver(driver);
         }
+        String timeout = lockTimeout != null ? lockTimeout : System.getenv("STRATA_LOCK_TIMEOUT");
+        if (timeout != null) {
+            options = options.withLockTimeout(seconds(timeout, lockTimeout != null ? "--lock-timeout"
+                    : "STRATA_LOCK_TIMEOUT"));
+        }
         return dev.strata.image.store.Store.open(root != null ? root : dev.strata.image.store.Store.defaultRoot(),
                 options);
+    }
+
+    /** A non-negative number of seconds, decimals allowed ({@code 0.5}). */
+    private java.time.Duration seconds(String value, String what) {
+        try {
+            java.math.BigDecimal s = new java.math.BigDecimal(value.trim());
+            if (s.signum() >= 0 && s.compareTo(java.math.BigDecimal.valueOf(86_400L * 365)) <= 0) {
+                return java.time.Duration.ofNanos(s.movePointRight(9).longValue());
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), what + ": '" + value
+                + "' is not a number of seconds (e.g. 30 or 0.5)");
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.strata.driver.vfs;
 
 import dev.strata.image.AlreadyExistsException;
 import dev.strata.image.NotFoundException;
+import dev.strata.image.driver.DriverUsers;
 import dev.strata.image.driver.GraphDriver;
 import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.LayerIds;
@@ -57,6 +58,8 @@ public final class VfsDriver implements GraphDriver {
     private final MountRefs refs = new MountRefs();
     private TreeCopier.Method copyMethod;
     private boolean closed;
+    /** Shared while open: the temp-directory cleanup of {@link #init} runs only when no other process is open. */
+    private DriverUsers users;
     /** The last listing of {@code dir/}, reused while the directory is unchanged; null when unknown. */
     private Listing listing;
 
@@ -95,6 +98,11 @@ public final class VfsDriver implements GraphDriver {
             }
         }
         Files.setPosixFilePermissions(dirs, PosixFilePermissions.fromString("rwx------"));
+        users = DriverUsers.join(home, this::removeLeftovers);
+    }
+
+    /** What an interrupted create or remove left; only while no other process has this home open. */
+    private void removeLeftovers() throws IOException {
         try (RootedFs fs = RootedFs.open(dirs)) {
             for (String name : fs.list("")) {
                 if (name.contains(TMP)) {
@@ -260,6 +268,9 @@ public final class VfsDriver implements GraphDriver {
     public synchronized void close() {
         closed = true;
         refs.clear(); // nothing to unmount: the layers are plain directories
+        if (users != null) {
+            users.close();
+        }
     }
 
     @Override

@@ -85,10 +85,9 @@ public final class Store implements AutoCloseable {
     }
 
     static Store open(Path root, StoreOptions options, List<GraphDriverProvider> candidates) throws IOException {
-        Files.createDirectories(root);
-        Path real = root.toRealPath();
+        Path real = StoreModes.createOrTighten(root);
         StoreLock lock = StoreLock.forRoot(real);
-        try (StoreLock.Held ignored = lock.exclusive()) {
+        try (StoreLock.Held ignored = lock.exclusive(options.lockTimeout())) {
             ContentStore content = ContentStore.open(real.resolve("content"));
             GraphDriverProvider provider = GraphDrivers.choose(real, options.driver(), candidates);
             Path home = real.resolve(provider.name());
