@@ -683,6 +683,11 @@ public final class OverlayDriver implements DiffDriver {
         }
     }
 
+    /** Leaves the users of this home as the kernel does when the process dies (tests that simulate a crash). */
+    synchronized void leaveUsers() {
+        users.close();
+    }
+
     /** Ids of layers currently mounted by this driver (tests). */
     synchronized Set<String> mountedLayers() {
         return new TreeSet<>(mounted);

@@ -28,6 +28,7 @@ public final class LockFile implements AutoCloseable {
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
+    private static final int EDEADLK = 35;
     private static final long FIRST_POLL_NANOS = 1_000_000;
     private static final long MAX_POLL_NANOS = 50_000_000;
 
@@ -67,13 +68,27 @@ public final class LockFile implements AutoCloseable {
         return path;
     }
 
-    /** Blocks until the lock is this fd's. */
+    /**
+     * Blocks until the lock is this fd's. On NFS the kernel emulates flock with fcntl locks, whose deadlock
+     * detector can report a false {@code EDEADLK}: that is waited out and tried again, as containers/storage does.
+     */
     public void lock(boolean shared) throws IOException {
         while (Native.libc().flock(fd(), shared ? LOCK_SH : LOCK_EX) != 0) {
             int errno = Native.errno();
-            if (errno != Errno.EINTR) {
+            if (errno == EDEADLK) {
+                pause(10);
+            } else if (errno != Errno.EINTR) {
                 throw Errno.exception(errno, "flock", path.toString());
             }
+        }
+    }
+
+    private void pause(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for lock " + path);
         }
     }
 
@@ -81,7 +96,7 @@ public final class LockFile implements AutoCloseable {
     public boolean tryLock(boolean shared) throws IOException {
         while (Native.libc().flock(fd(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
             int errno = Native.errno();
-            if (errno == Errno.EAGAIN) {
+            if (errno == Errno.EAGAIN || errno == EDEADLK) {
                 return false;
             }
             if (errno != Errno.EINTR) {
@@ -97,19 +112,14 @@ public final class LockFile implements AutoCloseable {
      */
     public boolean lock(boolean shared, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long pause = FIRST_POLL_NANOS;
+        long wait = FIRST_POLL_NANOS;
         while (!tryLock(shared)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            try {
-                Thread.sleep(Math.max(1, Math.min(pause, left) / 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for lock " + path);
-            }
-            pause = Math.min(pause * 2, MAX_POLL_NANOS);
+            pause(Math.max(1, Math.min(wait, left) / 1_000_000));
+            wait = Math.min(wait * 2, MAX_POLL_NANOS);
         }
         return true;
     }
