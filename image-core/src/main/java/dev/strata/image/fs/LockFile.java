@@ -157,12 +157,16 @@ public final class LockFile implements AutoCloseable {
             long dev = (Long) Files.getAttribute(path, "unix:dev", LinkOption.NOFOLLOW_LINKS);
             String device = String.format("%02x:%02x:%d", devMajor(dev), devMinor(dev), ino);
             List<String> found = new ArrayList<>();
+            List<String> sameInode = new ArrayList<>();
             for (String line : Files.readAllLines(Path.of("/proc/locks"), StandardCharsets.UTF_8)) {
                 String[] f = line.trim().split("\\s+");
                 // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2146970 0 EOF"; waiters have "->" after the number
-                if (f.length >= 6 && f[1].equals("FLOCK") && f[5].equals(device)) {
-                    found.add(describe(f[4], f[3]));
+                if (f.length >= 6 && f[1].equals("FLOCK") && f[5].endsWith(":" + ino)) {
+                    (f[5].equals(device) ? found : sameInode).add(describe(f[4], f[3]));
                 }
+            }
+            if (found.isEmpty()) {
+                found = sameInode; // st_dev and the lock's s_dev differ on some file systems (overlayfs, btrfs)
             }
             return found.isEmpty() ? "unknown (no holder is listed in /proc/locks)" : String.join(", ", found);
         } catch (IOException | RuntimeException e) {

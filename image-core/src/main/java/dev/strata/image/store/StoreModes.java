@@ -28,11 +28,16 @@ final class StoreModes {
     private StoreModes() {
     }
 
-    /** Creates {@code root} 0700 if absent (parents as the umask makes them), tightens it and its lock file if this
-     * process's user owns them, and returns its real path. */
+    /**
+     * Creates {@code root} 0700 if absent (parents as the umask makes them), tightens it and its lock file if this
+     * process's user owns them, and returns its real path.
+     */
     static Path createOrTighten(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
-            Files.createDirectories(root.toAbsolutePath().getParent());
+            Path parent = root.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
             try {
                 Files.createDirectory(root, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
             } catch (java.nio.file.FileAlreadyExistsException e) {

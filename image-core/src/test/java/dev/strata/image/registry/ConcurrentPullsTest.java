@@ -1,18 +1,10 @@
 package dev.strata.image.registry;
 
-import dev.strata.image.store.Store;
 import dev.strata.image.store.TestStores;
-import dev.strata.image.testing.Capabilities;
-import dev.strata.image.testing.TestRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Issue 17 point 7, driver-independent (the plain-directory test driver): two pulling JVMs and a JVM removing the
@@ -20,25 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * consistent afterwards. The vfs and overlay variants live in their driver modules.
  */
 class ConcurrentPullsTest {
-    static final int ROUNDS = 6;
-
     @TempDir
     Path tmp;
 
     @Test
-    void twoPullersAndAnRmGcLoopNeverFailSpuriously() throws Exception {
-        Capabilities.requireTool("docker-registry");
-        Capabilities.requireTool("skopeo");
-        assertTimeoutPreemptively(Duration.ofMinutes(10), () -> {
-            try (TestRegistry registry = TestRegistry.start(tmp.resolve("registry"))) {
-                List<String> refs = ConcurrentStoreRounds.seed(tmp, registry);
-                Path root = tmp.resolve("store");
-                ConcurrentStoreRounds.Result result = ConcurrentStoreRounds.run(tmp, root, "-", refs, ROUNDS);
-                assertThat(result.failures()).as(result.toString()).isEmpty();
-                try (Store store = TestStores.openPlain(root)) {
-                    ConcurrentStoreRounds.checkConsistent(store, refs);
-                }
-            }
-        });
+    void twoPullersAndAnRmGcLoopNeverFailSpuriously() {
+        ConcurrentStoreRounds.runAndCheck(tmp, "-", 6, TestStores::openPlain);
     }
 }

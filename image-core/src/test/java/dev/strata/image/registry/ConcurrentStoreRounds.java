@@ -6,6 +6,7 @@ import dev.strata.image.model.Platform;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.store.LayerRecord;
 import dev.strata.image.store.Store;
+import dev.strata.image.testing.Capabilities;
 import dev.strata.image.testing.TestImages;
 import dev.strata.image.testing.TestRegistry;
 
@@ -13,12 +14,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Rounds of concurrent commands on one store, each command its own JVM ({@link ConcurrentStoreChild}): two pullers
@@ -39,6 +42,35 @@ public final class ConcurrentStoreRounds {
         public String toString() {
             return failedRounds + " of " + rounds + " rounds failed: " + String.join("\n", failures);
         }
+    }
+
+    /** Opens the store the rounds ran on, for the final check. */
+    @FunctionalInterface
+    public interface Opener {
+        Store open(Path root) throws IOException;
+    }
+
+    /**
+     * The whole test: a registry seeded with A and B, {@code rounds} rounds with {@code driver} ({@code -}: the
+     * plain-directory driver), no failure in any, and a consistent store afterwards ({@link #checkConsistent}).
+     * Bounded: a child that hangs fails its round, and the whole run has 10 minutes.
+     */
+    public static void runAndCheck(Path tmp, String driver, int rounds, Opener opener) {
+        Capabilities.requireTool("docker-registry");
+        Capabilities.requireTool("skopeo");
+        assertTimeoutPreemptively(Duration.ofMinutes(10), () -> {
+            try (TestRegistry registry = TestRegistry.start(tmp.resolve("registry"))) {
+                List<String> refs = seed(tmp, registry);
+                Path root = tmp.resolve("store");
+                Result result = run(tmp, root, driver, refs, rounds);
+                System.out.println("ConcurrentStoreRounds(" + driver + "): " + result.failedRounds() + " of "
+                        + rounds + " rounds failed");
+                assertThat(result.failures()).as(result.toString()).isEmpty();
+                try (Store store = opener.open(root)) {
+                    checkConsistent(store, refs);
+                }
+            }
+        });
     }
 
     /** The images A and B, pushed to {@code registry}; returns their references (A first). */
