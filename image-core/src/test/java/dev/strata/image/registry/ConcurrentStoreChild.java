@@ -1,6 +1,7 @@
 package dev.strata.image.registry;
 
 import dev.strata.image.NotFoundException;
+import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.Platform;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.store.Store;
@@ -18,6 +19,7 @@ import java.util.List;
  * command does. Prints {@code FAIL <exception>} for every operation that fails and exits 1 if any did.
  * <ul>
  *     <li>{@code pull REF...}: pulls each reference in turn;</li>
+ *     <li>{@code import LAYOUT NAME...}: imports each name from the OCI layout, tag {@code a} for {@code …/a};</li>
  *     <li>{@code rmgc STOPFILE NAME...}: until STOPFILE exists, removes each name (absent is fine) and runs gc.</li>
  * </ul>
  */
@@ -36,6 +38,16 @@ public final class ConcurrentStoreChild {
                     try (Store store = open(root, driver)) {
                         new Puller(store).pull(ImageReference.parse(ref), PullOptions.defaults()
                                 .withPlatform(new Platform("linux", "amd64")).withJobs(3));
+                    }
+                });
+            }
+        } else if (mode.equals("import")) {
+            ContentStore layout = ContentStore.open(Path.of(args[3]));
+            for (String ref : Arrays.copyOfRange(args, 4, args.length)) {
+                failures += run(() -> {
+                    try (Store store = open(root, driver)) {
+                        store.importImage(layout, ref.substring(ref.lastIndexOf('/') + 1),
+                                new Platform("linux", "amd64"), ref);
                     }
                 });
             }

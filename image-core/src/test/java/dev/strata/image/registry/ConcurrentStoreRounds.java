@@ -73,8 +73,8 @@ public final class ConcurrentStoreRounds {
         });
     }
 
-    /** The images A and B, pushed to {@code registry}; returns their references (A first). */
-    public static List<String> seed(Path tmp, TestRegistry registry) throws IOException {
+    /** The images A and B in the layout {@code tmp/layout}, tagged {@code a} and {@code b}. */
+    public static void writeLayout(Path tmp) throws IOException {
         TestImages.RandomLayers layers = TestImages.randomFileLayers(new Random(20261202L), 4, LAYER_BYTES);
         List<byte[]> tars = layers.tars();
         ContentStore layout = ContentStore.open(tmp.resolve("layout"));
@@ -82,23 +82,47 @@ public final class ConcurrentStoreRounds {
         ImageManifest b = TestImages.write(layout, List.of(tars.get(0), tars.get(1), tars.get(3)));
         layout.tag("a", a.descriptor());
         layout.tag("b", b.descriptor());
-        registry.seed(layout.root(), "a", "test/a", "v1", false);
-        registry.seed(layout.root(), "b", "test/b", "v1", false);
+    }
+
+    /** The images A and B, pushed to {@code registry}; returns their references (A first). */
+    public static List<String> seed(Path tmp, TestRegistry registry) throws IOException {
+        writeLayout(tmp);
+        Path layout = tmp.resolve("layout");
+        registry.seed(layout, "a", "test/a", "v1", false);
+        registry.seed(layout, "b", "test/b", "v1", false);
         return List.of(registry.host() + "/test/a:v1", registry.host() + "/test/b:v1");
     }
 
-    /** {@code rounds} rounds on the store at {@code root} with {@code driver} ({@code -}: plain-directory). */
+    /** {@code rounds} rounds of pulls on the store at {@code root} with {@code driver} ({@code -}: plain-directory). */
     public static Result run(Path tmp, Path root, String driver, List<String> refs, int rounds) throws Exception {
         String a = refs.get(0);
         String b = refs.get(1);
+        return run(tmp, root, driver, refs, rounds, List.of("pull", a, b), List.of("pull", a, b, a));
+    }
+
+    /**
+     * {@code rounds} rounds of imports from the layout {@link #seed} wrote (no registry): the same locks as a pull
+     * but applied from a content store, one layer at a time. The names are {@code local/a} and {@code local/b}.
+     */
+    public static Result runImports(Path tmp, Path root, String driver, int rounds) throws Exception {
+        String layout = tmp.resolve("layout").toString();
+        return run(tmp, root, driver, List.of("local/a", "local/b"), rounds,
+                List.of("import", layout, "local/a", "local/b"), List.of("import", layout, "local/a", "local/b",
+                        "local/a"));
+    }
+
+    private static Result run(Path tmp, Path root, String driver, List<String> names, int rounds,
+                              List<String> firstArgs, List<String> secondArgs) throws Exception {
+        String a = names.get(0);
+        String b = names.get(1);
         List<String> failures = new ArrayList<>();
         int failedRounds = 0;
         for (int round = 0; round < rounds; round++) {
             Path stop = tmp.resolve("stop-" + round);
             List<String> rmgc = new ArrayList<>(List.of("rmgc", stop.toString(), a, b));
             Process remover = start(tmp, root, driver, rmgc, "rmgc-" + round);
-            Process first = start(tmp, root, driver, List.of("pull", a, b), "pull1-" + round);
-            Process second = start(tmp, root, driver, List.of("pull", a, b, a), "pull2-" + round);
+            Process first = start(tmp, root, driver, firstArgs, "pull1-" + round);
+            Process second = start(tmp, root, driver, secondArgs, "pull2-" + round);
             List<String> seen = new ArrayList<>();
             seen.addAll(finish(first, tmp.resolve("pull1-" + round), round));
             seen.addAll(finish(second, tmp.resolve("pull2-" + round), round));
