@@ -81,7 +81,8 @@ class StoreLockAttackTest {
                 .isInstanceOf(FailedPreconditionException.class)
                 .hasMessageContaining("store.lock")
                 .hasMessageContaining("pid " + holder.pid())
-                .satisfies(e -> assertThat(((FailedPreconditionException) e).kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION)));
+                .satisfies(e -> assertThat(((FailedPreconditionException) e).kind())
+                        .isEqualTo(ErrorKind.FAILED_PRECONDITION)));
         holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         openBounded(root).close(); // free again: the open goes through
     }
@@ -123,7 +124,10 @@ class StoreLockAttackTest {
                 dev.strata.image.testing.PlainDirDriver.PROVIDER));
     }
 
-    /** Starts {@code flock -o -s LOCK} (after {@code prefix}; -o: its child does not inherit the lock) and returns once it holds the lock. */
+    /**
+     * Starts {@code flock -o -s LOCK} (after {@code prefix}; -o: its child does not inherit the lock) and returns
+     * once it holds the lock.
+     */
     private Process holdShared(List<String> prefix, Path lock) throws Exception {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of("flock", "-o", "-s", lock.toString(), "-c", "echo locked; exec sleep 120"));
