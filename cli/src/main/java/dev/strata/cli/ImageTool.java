@@ -27,7 +27,7 @@ public final class ImageTool implements Runnable {
      * Global options that take a value, which is not a command name even where it looks like one. The launcher
      * (src/main/dist/bin/image-tool) skips the same options to find the command word; LauncherTest checks both agree.
      */
-    static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--root", "--driver");
+    static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--root", "--driver", "--lock-timeout");
     /**
      * Light commands: they read a few small files and make a handful of native calls, so the JIT's C2 compiler only
      * competes with them for the two cores (inspect of a 60-layer layout 144 -> 118 ms with C1 alone, hyperfine 20
@@ -55,6 +55,11 @@ public final class ImageTool implements Runnable {
                     + "else the best one this host supports.")
     String driver;
 
+    @CommandLine.Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
+            description = "How long to wait for the store lock before failing with exit 8 and the holder's pid "
+                    + "(default: $STRATA_LOCK_TIMEOUT, else 30).")
+    String lockTimeout;
+
     /** Opens the store named by the global options, creating it if needed: for commands that add to it. */
     dev.strata.image.store.Store openStore() throws java.io.IOException {
         return dev.strata.image.store.Store.open(storeRoot(), storeOptions());
@@ -74,7 +79,29 @@ public final class ImageTool implements Runnable {
 
     private dev.strata.image.store.StoreOptions storeOptions() {
         dev.strata.image.store.StoreOptions options = dev.strata.image.store.StoreOptions.defaults();
-        return driver != null ? options.withDriver(driver) : options;
+        if (driver != null) {
+            options = options.withDriver(driver);
+        }
+        String timeout = lockTimeout != null ? lockTimeout : System.getenv("STRATA_LOCK_TIMEOUT");
+        if (timeout != null) {
+            options = options.withLockTimeout(seconds(timeout, lockTimeout != null ? "--lock-timeout"
+                    : "STRATA_LOCK_TIMEOUT"));
+        }
+        return options;
+    }
+
+    /** A non-negative number of seconds, decimals allowed ({@code 0.5}). */
+    private java.time.Duration seconds(String value, String what) {
+        try {
+            java.math.BigDecimal s = new java.math.BigDecimal(value.trim());
+            if (s.signum() >= 0 && s.compareTo(java.math.BigDecimal.valueOf(86_400L * 365)) <= 0) {
+                return java.time.Duration.ofNanos(s.movePointRight(9).longValue());
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), what + ": '" + value
+                + "' is not a number of seconds (e.g. 30 or 0.5)");
     }
 
     @Override

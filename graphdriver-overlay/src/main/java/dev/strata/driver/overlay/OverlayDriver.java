@@ -4,6 +4,7 @@ import dev.strata.image.AlreadyExistsException;
 import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.driver.DiffDriver;
+import dev.strata.image.driver.DriverUsers;
 import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.LayerIds;
 import dev.strata.image.driver.MountRefs;
@@ -92,6 +93,8 @@ public final class OverlayDriver implements DiffDriver {
     private final Set<String> mounted = new TreeSet<>();
     private final Map<String, String> shortToId = new HashMap<>();
     private boolean closed;
+    /** Shared while open: the repairs of {@link #init} run only when no other process is open. */
+    private DriverUsers users;
     private List<String> layerCache;
     private Map<String, Object> layerCacheKey;
 
@@ -125,6 +128,17 @@ public final class OverlayDriver implements DiffDriver {
             }
         }
         Files.setPosixFilePermissions(layersDir, PosixFilePermissions.fromString("rwx------"));
+        users = DriverUsers.join(home, this::removeLeftovers);
+        for (String id : layers()) {
+            shortToId.put(shortOf(id), id);
+        }
+    }
+
+    /**
+     * What an earlier process left: mounts, temp directories of interrupted creates and removes, missing or stray
+     * links. Only while no other process has this home open: else they may be its work in progress.
+     */
+    private void removeLeftovers() throws IOException {
         for (Path mp : Mounts.mountPointsUnder(home)) {
             if (isViewPath(mp)) {
                 continue; // owned by a persisted record, possibly of another live process
@@ -139,9 +153,10 @@ public final class OverlayDriver implements DiffDriver {
                 }
             }
         }
+        Set<String> shorts = new HashSet<>();
         for (String id : layers()) {
-            String s = Files.readString(layersDir.resolve(id).resolve("link"), StandardCharsets.UTF_8).trim();
-            shortToId.put(s, id);
+            String s = shortOf(id);
+            shorts.add(s);
             Path link = linksDir.resolve(s);
             Path target = Path.of("..", "layers", id, "diff");
             if (!Files.isSymbolicLink(link) || !Files.readSymbolicLink(link).equals(target)) {
@@ -152,7 +167,7 @@ public final class OverlayDriver implements DiffDriver {
         }
         try (Stream<Path> s = Files.list(linksDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                if (!shortToId.containsKey(p.getFileName().toString())) {
+                if (!shorts.contains(p.getFileName().toString())) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -434,6 +449,9 @@ public final class OverlayDriver implements DiffDriver {
             }
         }
         refs.clear();
+        if (users != null) {
+            users.close();
+        }
         if (failure != null) {
             throw failure;
         }
@@ -617,12 +635,35 @@ public final class OverlayDriver implements DiffDriver {
             String shortId = e.startsWith("l/") ? e.substring(2) : e;
             String a = shortToId.get(shortId);
             if (a == null) {
+                a = idOfLink(shortId); // created by another process after this one opened
+            }
+            if (a == null) {
                 throw new NotFoundException("layer " + id + " lists ancestor " + e + " in "
                         + layersDir.resolve(id).resolve("lower") + ", but no layer has that short id");
             }
             out.add(a);
         }
         return out;
+    }
+
+    /** The layer id {@code l/<shortId>} points to ({@code ../layers/<id>/diff}), remembered; null if none. */
+    private String idOfLink(String shortId) throws IOException {
+        Path target;
+        try {
+            target = Files.readSymbolicLink(linksDir.resolve(LayerIds.check(shortId)));
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.NotLinkException e) {
+            return null;
+        }
+        if (target.getNameCount() != 4 || !target.getName(0).toString().equals("..")
+                || !target.getName(1).toString().equals("layers") || !target.getName(3).toString().equals("diff")) {
+            return null;
+        }
+        String id = LayerIds.check(target.getName(2).toString());
+        if (!exists(id)) {
+            return null;
+        }
+        shortToId.put(shortId, id);
+        return id;
     }
 
     private String shortOf(String id) throws IOException {
@@ -640,6 +681,11 @@ public final class OverlayDriver implements DiffDriver {
                 return s;
             }
         }
+    }
+
+    /** Leaves the users of this home as the kernel does when the process dies (tests that simulate a crash). */
+    synchronized void leaveUsers() {
+        users.close();
     }
 
     /** Ids of layers currently mounted by this driver (tests). */

@@ -83,6 +83,7 @@ class OverlayDriverProviderTest {
         Files.createDirectories(home.resolve("layers/half.tmp-123/diff"));
         Files.createSymbolicLink(home.resolve("l/DANGLING"), Path.of("../layers/gone/diff"));
         assertThat(Mounts.mountPointsUnder(home)).containsExactly(merged);
+        d.leaveUsers(); // the crashed process is gone: the next open is the only user and repairs
         try (OverlayDriver again = OverlayDriver.open(home)) {
             assertThat(Mounts.mountPointsUnder(home)).as("stale mount detached on open").isEmpty();
             assertThat(again.layers()).containsExactly("base", "child");

@@ -2,6 +2,7 @@ package dev.strata.driver.vfs;
 
 import dev.strata.image.AlreadyExistsException;
 import dev.strata.image.NotFoundException;
+import dev.strata.image.driver.DriverUsers;
 import dev.strata.image.driver.GraphDriver;
 import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.LayerIds;
@@ -57,6 +58,8 @@ public final class VfsDriver implements GraphDriver {
     private final MountRefs refs = new MountRefs();
     private TreeCopier.Method copyMethod;
     private boolean closed;
+    /** Shared while open: the temp-directory cleanup of {@link #init} runs only when no other process is open. */
+    private DriverUsers users;
     /** The last listing of {@code dir/}, reused while the directory is unchanged; null when unknown. */
     private Listing listing;
 
@@ -95,6 +98,11 @@ public final class VfsDriver implements GraphDriver {
             }
         }
         Files.setPosixFilePermissions(dirs, PosixFilePermissions.fromString("rwx------"));
+        users = DriverUsers.join(home, this::removeLeftovers);
+    }
+
+    /** What an interrupted create or remove left; only while no other process has this home open. */
+    private void removeLeftovers() throws IOException {
         try (RootedFs fs = RootedFs.open(dirs)) {
             for (String name : fs.list("")) {
                 if (name.contains(TMP)) {
@@ -122,21 +130,29 @@ public final class VfsDriver implements GraphDriver {
         return home;
     }
 
+    /**
+     * The copy of the parent runs outside this driver's monitor: it takes seconds for a large parent, and a thread
+     * holding the store lock may need the driver meanwhile (the store lock must never wait for a layer copy). The
+     * parent cannot go away meanwhile: the store's lease holds it.
+     */
     @Override
-    public synchronized void create(String id, String parent) throws IOException {
-        ensureOpen();
-        LayerIds.check(id);
-        if (exists(id)) {
-            throw new AlreadyExistsException("layer " + id + " already exists in " + dirs);
+    public void create(String id, String parent) throws IOException {
+        String tmp;
+        synchronized (this) {
+            ensureOpen();
+            LayerIds.check(id);
+            if (exists(id)) {
+                throw new AlreadyExistsException("layer " + id + " already exists in " + dirs);
+            }
+            if (parent != null && !exists(LayerIds.check(parent))) {
+                throw new NotFoundException("parent layer " + parent + " of " + id + " does not exist in " + dirs);
+            }
+            tmp = id + TMP + UUID.randomUUID();
         }
-        if (parent != null && !exists(LayerIds.check(parent))) {
-            throw new NotFoundException("parent layer " + parent + " of " + id + " does not exist in " + dirs);
-        }
-        String tmp = id + TMP + UUID.randomUUID();
         Path tmpDir = dirs.resolve(tmp);
-        listing = null;
         try {
             Files.createDirectory(tmpDir);
+            TreeCopier.Method used = null;
             if (parent == null) {
                 try (RootedFs fs = RootedFs.open(tmpDir)) {
                     fs.chmod("", 0755);
@@ -144,13 +160,18 @@ public final class VfsDriver implements GraphDriver {
             } else {
                 TreeCopier copier = new TreeCopier();
                 copier.copy(dirs.resolve(parent), tmpDir);
-                if (copier.lastMethod() != null) {
-                    copyMethod = copier.lastMethod();
-                }
+                used = copier.lastMethod();
             }
             writeParent(id, parent);
-            Files.move(tmpDir, dirs.resolve(id), StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(dirs);
+            synchronized (this) {
+                ensureOpen();
+                if (used != null) {
+                    copyMethod = used;
+                }
+                listing = null;
+                Files.move(tmpDir, dirs.resolve(id), StandardCopyOption.ATOMIC_MOVE);
+                fsyncDir(dirs);
+            }
         } catch (IOException | RuntimeException e) {
             try (RootedFs fs = RootedFs.open(dirs)) {
                 fs.removeAll(tmp);
@@ -260,6 +281,9 @@ public final class VfsDriver implements GraphDriver {
     public synchronized void close() {
         closed = true;
         refs.clear(); // nothing to unmount: the layers are plain directories
+        if (users != null) {
+            users.close();
+        }
     }
 
     @Override

@@ -1,12 +1,12 @@
 package dev.strata.image.content;
 
 import dev.strata.image.FailedPreconditionException;
-import dev.strata.image.fs.NoFollowDir;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+import dev.strata.image.fs.LockFile;
+import dev.strata.image.fs.NoFollowDir;
+
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -14,11 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
 /**
- * Exclusive locks on lock files that hold across threads and processes. A {@link FileLock} only excludes other
- * processes (and a second channel in the same JVM throws, or on close drops the first channel's lock), so every
- * lock file is guarded first by an in-process semaphore; only its holder opens the file and takes the OS lock.
- * Lock files are opened by name in a directory held open without following symlinks ({@link NoFollowDir}): a lock
- * file planted as a symlink or FIFO is refused, never created or opened elsewhere.
+ * Exclusive locks on lock files that hold across threads and processes: {@code flock(2)} through {@link LockFile}
+ * (fcntl locks would let the kernel fail a waiter with a false EDEADLK, see there). Every lock file is guarded first
+ * by an in-process semaphore, which makes waiting interruptible and lets a thread that already holds a lock be told
+ * so instead of waiting for itself; only the semaphore's holder opens the file and takes the OS lock. Lock files are
+ * opened by name in a directory held open without following symlinks ({@link NoFollowDir}): a lock file planted as
+ * a symlink or FIFO is refused, never created or opened elsewhere.
  */
 final class FileLocks {
     private FileLocks() {
@@ -36,14 +37,12 @@ final class FileLocks {
     static final class Held implements AutoCloseable {
         private final Path file;
         private final Slot slot;
-        private final FileChannel channel;
-        private final FileLock lock;
+        private final LockFile lock;
         private boolean released;
 
-        private Held(Path file, Slot slot, FileChannel channel, FileLock lock) {
+        private Held(Path file, Slot slot, LockFile lock) {
             this.file = file;
             this.slot = slot;
-            this.channel = channel;
             this.lock = lock;
         }
 
@@ -58,17 +57,11 @@ final class FileLocks {
             }
             released = true;
             try {
-                if (lock.isValid()) {
-                    lock.release();
-                }
+                lock.close(); // releases the flock
             } finally {
-                try {
-                    channel.close();
-                } finally {
-                    slot.owner = null;
-                    slot.semaphore.release();
-                    unuse(file, slot);
-                }
+                slot.owner = null;
+                slot.semaphore.release();
+                unuse(file, slot);
             }
         }
     }
@@ -106,25 +99,26 @@ final class FileLocks {
     /** Called with the semaphore held; releases it on every path that does not return a lock. */
     private static Optional<Held> osLock(NoFollowDir dir, String name, Path file, Slot slot, boolean block)
             throws IOException {
-        FileChannel channel = null;
+        LockFile lock = null;
         try {
-            channel = dir.openChannel(name, 0644);
-            FileLock lock = block ? channel.lock() : channel.tryLock();
-            if (lock == null) {
-                channel.close();
+            lock = dir.openLock(name, 0600);
+            boolean locked = true;
+            if (block) {
+                lock.lock(false);
+            } else {
+                locked = lock.tryLock(false);
+            }
+            if (!locked) {
+                lock.close();
                 slot.semaphore.release();
                 unuse(file, slot);
                 return Optional.empty();
             }
             slot.owner = Thread.currentThread();
-            return Optional.of(new Held(file, slot, channel, lock));
+            return Optional.of(new Held(file, slot, lock));
         } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                try {
-                    channel.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            if (lock != null) {
+                lock.close();
             }
             slot.semaphore.release();
             unuse(file, slot);

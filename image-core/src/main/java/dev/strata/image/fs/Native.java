@@ -194,6 +194,9 @@ final class Native {
 
         int fsync(int fd);
 
+        /** Whole-file advisory lock of the open file description (used by {@link LockFile}). */
+        int flock(int fd, int operation);
+
         /** {@code copy_file_range(fd_in, NULL, fd_out, NULL, len, 0)}: offsets are the fds' own. */
         long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
 

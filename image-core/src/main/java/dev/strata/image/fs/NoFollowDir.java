@@ -165,6 +165,14 @@ public final class NoFollowDir implements AutoCloseable {
         return channel(name, Native.O_CREAT, mode);
     }
 
+    /**
+     * Opens (creating with {@code mode} if absent) the lock file {@code name}, checked as {@link #openChannel}
+     * checks, for {@code flock(2)} locks through {@link LockFile}.
+     */
+    public LockFile openLock(String name, int mode) throws IOException {
+        return LockFile.adopt(path.resolve(name), openRegular(name, O_RDWR | Native.O_CREAT, mode, true));
+    }
+
     /** {@link #openChannel} of a new file: {@code O_EXCL}, EEXIST if anything has that name. */
     public FileChannel createChannel(String name, int mode) throws IOException {
         return channel(name, Native.O_CREAT | Native.O_EXCL, mode);

@@ -1,12 +1,12 @@
 package dev.strata.image.store;
 
 import dev.strata.image.digest.Digest;
+import dev.strata.image.fs.LockFile;
 import dev.strata.image.model.Descriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +26,15 @@ import java.util.Set;
 public final class LayerLease implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
-    private final FileLock lock;
+    /** Its flock, on an fd of its own: the writes go through {@link #channel}. */
+    private final LockFile lock;
     private final Leases owner;
     private final Set<Digest> held = new LinkedHashSet<>();
     private final Set<String> pending = new LinkedHashSet<>();
     private final Set<Descriptor> content = new LinkedHashSet<>();
     private boolean closed;
 
-    LayerLease(Path file, FileChannel channel, FileLock lock, Leases owner) {
+    LayerLease(Path file, FileChannel channel, LockFile lock, Leases owner) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
@@ -119,7 +120,7 @@ public final class LayerLease implements AutoCloseable {
         closed = true;
         try {
             Files.deleteIfExists(file);
-            lock.release();
+            lock.close();
         } finally {
             try {
                 channel.close();

@@ -1,11 +1,11 @@
 package dev.strata.image.store;
 
 import dev.strata.image.digest.Digest;
+import dev.strata.image.fs.LockFile;
 import dev.strata.image.model.Descriptor;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +23,12 @@ import java.util.stream.Stream;
 
 /**
  * The lease files of a store, {@code <root>/leases/<uuid>.lease}: one per unfinished image, exclusively file-locked
- * by its process for its whole life. A lease whose lock can be taken belongs to a dead process and is deleted.
+ * ({@code flock}, see {@link LockFile}) by its process for its whole life. A lease whose lock can be taken belongs to a
+ * dead process and is deleted.
  */
 final class Leases {
     private static final String SUFFIX = ".lease";
-    /** Leases of this JVM by file: the JVM refuses a second lock on a file it already locks, so ask this map first. */
+    /** Leases of this JVM by file: read from memory, not from their files. */
     private static final Map<Path, LayerLease> LIVE = new ConcurrentHashMap<>();
 
     private final Path dir;
@@ -49,11 +50,14 @@ final class Leases {
         String id = UUID.randomUUID().toString();
         Path temp = dir.resolve(id + AtomicFiles.TEMP_INFIX + "new");
         Path file = dir.resolve(id + SUFFIX);
-        FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        LockFile lock = LockFile.createNew(temp, 0600);
+        FileChannel ch = null;
         LayerLease lease = null;
         try {
-            FileLock lock = ch.lock();
+            if (!lock.tryLock(false)) {
+                throw new IOException("new lease file " + temp + " is locked by another process");
+            }
+            ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
             lease = new LayerLease(file, ch, lock, this);
             LIVE.put(file, lease); // before the file appears: live() must never open a second channel on it
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -63,7 +67,10 @@ final class Leases {
                 LIVE.remove(file, lease);
             }
             try {
-                ch.close();
+                lock.close();
+                if (ch != null) {
+                    ch.close();
+                }
                 Files.deleteIfExists(temp);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
@@ -100,11 +107,9 @@ final class Leases {
                 content.addAll(mine.content());
                 continue;
             }
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                FileLock probe = ch.tryLock();
-                if (probe != null) { // nobody holds it: its process is gone
+            try (LockFile probe = LockFile.open(p, false, 0)) {
+                if (probe.tryLock(false)) { // nobody holds it: its process is gone
                     Files.deleteIfExists(p);
-                    probe.release();
                     continue;
                 }
                 decode(Files.readString(p, StandardCharsets.UTF_8), held, pending, content);

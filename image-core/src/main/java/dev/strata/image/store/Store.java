@@ -5,6 +5,7 @@ import dev.strata.image.FailedPreconditionException;
 import dev.strata.image.InvalidImageException;
 import dev.strata.image.NotFoundException;
 import dev.strata.image.content.ContentStore;
+import dev.strata.image.content.GcResult;
 import dev.strata.image.digest.ChainId;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.driver.DiffDriver;
@@ -105,10 +106,9 @@ public final class Store implements AutoCloseable {
     }
 
     static Store open(Path root, StoreOptions options, List<GraphDriverProvider> candidates) throws IOException {
-        Files.createDirectories(root);
-        Path real = root.toRealPath();
+        Path real = StoreModes.createOrTighten(root);
         StoreLock lock = StoreLock.forRoot(real);
-        try (StoreLock.Held ignored = lock.exclusive()) {
+        try (StoreLock.Held ignored = lock.exclusive(options.lockTimeout())) {
             ContentStore content = ContentStore.open(real.resolve("content"));
             GraphDriverProvider provider = GraphDrivers.choose(real, options.driver(), candidates);
             Path home = real.resolve(provider.name());
@@ -684,7 +684,10 @@ public final class Store implements AutoCloseable {
         List<Descriptor> blobs = new ArrayList<>(manifest.layers());
         blobs.add(manifest.config());
         try (LayerLease lease = lease()) {
-            holdContent(manifest.descriptor(), lease); // no gc takes the copied blobs before the image is named
+            // No gc takes the copied blobs before the image is named: the manifest is held, then stored before the
+            // blobs so that gc can walk from it (gc collects no content while a held manifest is not stored).
+            holdContent(manifest.descriptor(), lease);
+            content.put(manifest.raw());
             for (Descriptor b : blobs) {
                 if (!content.exists(b.digest())) {
                     try (InputStream in = from.open(b.digest(), false)) {
@@ -706,6 +709,14 @@ public final class Store implements AutoCloseable {
         // Under the store lock: a lease cannot start protecting a manifest between the read and the deletions.
         try (StoreLock.Held ignored = lock.exclusive()) {
             Set<Descriptor> pulling = leases.live().content();
+            for (Descriptor d : pulling) {
+                if (!content.exists(d.digest())) {
+                    // A pull holds a manifest it has not stored yet: what it references is unknown, and its config
+                    // and layers may land between the walk and the deletions. Collect next time.
+                    LOG.info("content gc skipped: manifest {} of a pull in progress is not stored yet", d.digest());
+                    return new StoreGcResult(removed, new GcResult(0, List.of(), 0, 0));
+                }
+            }
             return new StoreGcResult(removed, content.gc(ContentStore.DEFAULT_STALE_INGEST, pulling));
         }
     }
