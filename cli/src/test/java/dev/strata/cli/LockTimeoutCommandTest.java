@@ -23,7 +23,7 @@ class LockTimeoutCommandTest {
     void aHeldStoreLockFailsTheCommandWithExit8AndTheHoldersPid() throws Exception {
         Capabilities.requireTool("flock");
         String root = tmp.resolve("store").toString();
-        assertThat(CliRun.of("--root", root, "--driver", "vfs", "images").code()).isZero();
+        assertThat(CliRun.of("--root", root, "--driver", "vfs", "gc").code()).isZero(); // creates the store
         Process holder = new ProcessBuilder("flock", "-o", "-s", root + "/store.lock", "-c",
                 "echo locked; exec sleep 60").redirectErrorStream(true).start();
         try {
@@ -41,7 +41,7 @@ class LockTimeoutCommandTest {
 
     @Test
     void aLockTimeoutThatIsNotANumberOfSecondsIsAUsageError() {
-        CliRun r = CliRun.of("--root", tmp.resolve("store").toString(), "--lock-timeout", "soon", "images");
+        CliRun r = CliRun.of("--root", tmp.resolve("store").toString(), "--lock-timeout", "soon", "gc");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--lock-timeout").contains("soon");
     }
