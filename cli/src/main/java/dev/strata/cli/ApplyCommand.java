@@ -42,12 +42,13 @@ final class ApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Files.createDirectories(target);
         ApplyOptions options = ApplyOptions.defaults()
                 .withWhiteouts(overlay ? WhiteoutMode.OVERLAY : WhiteoutMode.DELETE)
                 .withMaxUncompressed(maxSize);
         ApplyResult r;
+        // The layer is opened first: a mistyped file name creates no target directory.
         try (InputStream in = layer.equals("-") ? System.in : Files.newInputStream(Path.of(layer))) {
+            Files.createDirectories(target);
             r = new LayerApplier(options).apply(in, target);
         }
         for (String w : r.warnings()) {

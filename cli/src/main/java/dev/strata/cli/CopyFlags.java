@@ -37,11 +37,21 @@ final class CopyFlags {
 
     /** The compression a {@code --dest-compress} value names, with its level checked for it. */
     static Compression compression(String name, int level, CommandLine cmd) {
-        Compression c = Compression.parse(name);
+        return compression(name, level, "--dest-compress-level", cmd);
+    }
+
+    /** The compression {@code name} names, with {@code level} (0: the format's default) checked for it. */
+    static Compression compression(String name, int level, String levelOption, CommandLine cmd) {
+        Compression c;
+        try {
+            c = Compression.parse(name);
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(cmd, "unknown compression '" + name + "' (gzip, zstd, none)");
+        }
         int max = c == Compression.GZIP ? 9 : c == Compression.ZSTD ? 19 : 0;
         if (level != 0 && (level < 1 || level > max)) {
-            throw new CommandLine.ParameterException(cmd, "--dest-compress-level for " + name + " is 1 to " + max
-                    + ", got " + level);
+            throw new CommandLine.ParameterException(cmd, max == 0 ? levelOption + " does not apply to " + name
+                    : levelOption + " for " + name + " is 1 to " + max + ", got " + level);
         }
         return c;
     }

@@ -6,6 +6,7 @@ import dev.strata.image.layer.Compression;
 import dev.strata.image.layer.LayerWriteResult;
 import dev.strata.image.layer.LayerWriter;
 import dev.strata.image.layer.LayerWriterOptions;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,9 +40,12 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "LAYER_FILE", description = "Write the layer blob here.")
     Path output;
 
-    @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Layer compression "
-            + "(default: ${DEFAULT-VALUE}).", defaultValue = "gzip")
+    @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Layer compression (default: "
+            + "from LAYER_FILE's name: .tar none, .tar.gz/.tgz gzip, .tar.zst zstd; gzip otherwise).")
     String compression;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--level", description = "Compression level (gzip 1-9, zstd 1-19; 0 = the format's default).")
     int level;
@@ -53,17 +57,34 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the changes and the layer's digests as JSON.")
     boolean json;
 
+    /** The compression a layer file's name says: {@code .tar}, {@code .tar.gz}/{@code .tgz}, {@code .tar.zst}. */
+    static String inferred(Path output) {
+        String n = output == null ? "" : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".zst") || n.endsWith(".zstd")) {
+            return "zstd";
+        }
+        if (n.endsWith(".tar")) {
+            return "none";
+        }
+        return "gzip";
+    }
+
     @Override
     public Integer call() throws IOException {
         for (Path dir : List.of(lower, upper)) {
+            if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new java.nio.file.NoSuchFileException(dir.toString());
+            }
             if (!Files.isDirectory(dir)) {
                 throw new java.nio.file.NotDirectoryException(dir.toString());
             }
         }
+        Compression chosen = CopyFlags.compression(compression != null ? compression : inferred(output), level,
+                "--level", spec.commandLine());
         List<Change> changes = Changes.between(lower, upper);
         LayerWriteResult written = null;
         if (output != null) {
-            LayerWriterOptions options = new LayerWriterOptions(Compression.parse(compression), level,
+            LayerWriterOptions options = new LayerWriterOptions(chosen, level,
                     clampMtime == null ? null : Instant.ofEpochSecond(clampMtime));
             // Written next to the destination and renamed, so a failed diff never leaves a half layer behind.
             Path parent = output.toAbsolutePath().getParent();

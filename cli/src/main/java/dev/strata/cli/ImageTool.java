@@ -55,6 +55,10 @@ public final class ImageTool implements Runnable {
                     + "else the best one this host supports.")
     String driver;
 
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log what the library does (SLF4J debug) and print stack traces of errors.")
+    boolean debug;
+
     @CommandLine.Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
             description = "How long to wait for the store lock before failing with exit 8 and the holder's pid "
                     + "(default: $STRATA_LOCK_TIMEOUT, else 30).")
@@ -80,6 +84,12 @@ public final class ImageTool implements Runnable {
     private dev.strata.image.store.StoreOptions storeOptions() {
         dev.strata.image.store.StoreOptions options = dev.strata.image.store.StoreOptions.defaults();
         if (driver != null) {
+            java.util.List<String> known = dev.strata.image.driver.GraphDrivers.providers().stream()
+                    .map(dev.strata.image.driver.GraphDriverProvider::name).toList();
+            if (!known.contains(driver)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown --driver '" + driver
+                        + "'; known: " + String.join(", ", known));
+            }
             options = options.withDriver(driver);
         }
         String timeout = lockTimeout != null ? lockTimeout : System.getenv("STRATA_LOCK_TIMEOUT");
@@ -137,6 +147,9 @@ public final class ImageTool implements Runnable {
 
     /** Runs the CLI and returns its exit code; tests call this instead of {@link #main}. */
     public static int execute(String... args) {
+        // slf4j-simple reads its level once, when the first logger is made: normal runs show errors only, --debug all.
+        boolean debug = Arrays.asList(args).contains("--debug");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "error");
         CommandLine cli = new CommandLine(new ImageTool());
         // picocli reflects over a command's fields when the command is added; a run needs only the one it names
         // (about 0.1 s of start-up for all twelve). Usage errors and help need them all.
@@ -146,9 +159,8 @@ public final class ImageTool implements Runnable {
         }
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // One line on stderr: the message names the entry, digest or path; stack traces only on request.
-            String message = e.getMessage() != null ? e.getMessage() : e.toString();
-            cmd.getErr().println("image-tool: error: " + message);
-            if (System.getenv("IMAGE_TOOL_DEBUG") != null) {
+            cmd.getErr().println("image-tool: error: " + ExitCodes.message(e));
+            if (debug || System.getenv("IMAGE_TOOL_DEBUG") != null) {
                 e.printStackTrace(cmd.getErr());
             }
             return ExitCodes.of(e);

@@ -60,6 +60,15 @@ public final class GraphDrivers {
             GraphDriverProvider p = sorted.stream().filter(c -> c.name().equals(explicitName)).findFirst()
                     .orElseThrow(() -> new NotFoundException("unknown storage driver '" + explicitName
                             + "'; known: " + names(sorted)));
+            for (GraphDriverProvider other : sorted) {
+                if (other != p && hasState(storeRoot.resolve(other.name()))
+                        && !hasState(storeRoot.resolve(p.name()))) {
+                    // Opening it with another driver would not see its layers and forget the other's mounts.
+                    throw new dev.strata.image.FailedPreconditionException("the store at " + storeRoot
+                            + " holds layers of the '" + other.name() + "' driver, not '" + explicitName
+                            + "': open it with --driver " + other.name() + " (or without --driver)");
+                }
+            }
             requireSupported(p, storeRoot);
             return p;
         }
