@@ -50,9 +50,21 @@ class GraphDriversTest {
     }
 
     @Test
-    void explicitNameWinsOverStateAndPriority() throws IOException {
-        Files.createDirectories(root.resolve("overlay/l"));
+    void explicitNameWinsOverPriority() throws IOException {
         assertThat(GraphDrivers.choose(root, "vfs", List.of(VFS, OVERLAY)).name()).isEqualTo("vfs");
+        Files.createDirectories(root.resolve("vfs/dir"));
+        Files.createDirectories(root.resolve("overlay/l"));
+        assertThat(GraphDrivers.choose(root, "vfs", List.of(VFS, OVERLAY)).name())
+                .as("both have state: the one named").isEqualTo("vfs");
+    }
+
+    /** Issue 12.7: opening a store with a driver other than the one holding its layers would lose them. */
+    @Test
+    void explicitNameOtherThanTheDriverWithStateIsRefusedNamingIt() throws IOException {
+        Files.createDirectories(root.resolve("overlay/l"));
+        assertThatThrownBy(() -> GraphDrivers.choose(root, "vfs", List.of(VFS, OVERLAY)))
+                .isInstanceOf(dev.strata.image.FailedPreconditionException.class)
+                .hasMessageContaining("'overlay' driver").hasMessageContaining("--driver overlay");
     }
 
     @Test
