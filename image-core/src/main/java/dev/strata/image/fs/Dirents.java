@@ -14,6 +14,21 @@ final class Dirents {
 
     private Dirents() {}
 
+    /** The names in the directory {@code dirfd} (O_PATH is fine: it is reopened to read it), sorted. */
+    static List<String> listSorted(int dirfd, String display) throws IOException {
+        int fd = Native.libc().openat(dirfd, Native.DOT, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Errno.exception(Native.errno(), "list", display);
+        }
+        try {
+            List<String> names = read(fd, display);
+            java.util.Collections.sort(names);
+            return names;
+        } finally {
+            Native.closeQuietly(fd);
+        }
+    }
+
     /** All names in the open (O_RDONLY) directory {@code fd}, except {@code .} and {@code ..}, in directory order. */
     static List<String> read(int fd, String display) throws IOException {
         List<String> names = new ArrayList<>();

@@ -32,6 +32,7 @@ final class Native {
     static final int AT_EMPTY_PATH = 0x1000;
 
     static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    static final long RESOLVE_NO_SYMLINKS = 0x04;
     static final long RESOLVE_IN_ROOT = 0x10;
 
     /** Same number on every architecture: both were added after the syscall tables were unified. */

@@ -38,14 +38,19 @@ final class Resolver {
 
     private static volatile Boolean openat2Supported;
 
-    /** struct open_how {u64 flags; u64 mode; u64 resolve}; the same for every call, so one per thread. */
-    private static final ThreadLocal<ByteBuffer> HOW = ThreadLocal.withInitial(() -> {
+    /** struct open_how {u64 flags; u64 mode; u64 resolve}; the same for every call, so one per thread and mode. */
+    private static final ThreadLocal<ByteBuffer> HOW = ThreadLocal.withInitial(
+            () -> openHow(Native.RESOLVE_IN_ROOT | Native.RESOLVE_NO_MAGICLINKS));
+    private static final ThreadLocal<ByteBuffer> HOW_NO_SYMLINKS = ThreadLocal.withInitial(
+            () -> openHow(Native.RESOLVE_IN_ROOT | Native.RESOLVE_NO_SYMLINKS));
+
+    private static ByteBuffer openHow(long resolve) {
         ByteBuffer how = ByteBuffer.allocateDirect(24).order(ByteOrder.nativeOrder());
         how.putLong(0, DIR_FLAGS);
         how.putLong(8, 0);
-        how.putLong(16, Native.RESOLVE_IN_ROOT | Native.RESOLVE_NO_MAGICLINKS);
+        how.putLong(16, resolve);
         return how;
-    });
+    }
 
     private Resolver() {}
 
@@ -54,7 +59,7 @@ final class Resolver {
         Boolean s = openat2Supported;
         if (s == null) {
             try {
-                int fd = openat2(rootfd, Native.DOT);
+                int fd = openat2(rootfd, Native.DOT, HOW.get());
                 if (fd >= 0) {
                     Native.closeQuietly(fd);
                     s = true;
@@ -77,14 +82,31 @@ final class Resolver {
      */
     static int openDir(int rootfd, List<String> comps, boolean useOpenat2, String op, String display)
             throws IOException {
+        return openDir(rootfd, comps, useOpenat2, true, op, display);
+    }
+
+    /**
+     * An O_PATH fd of the directory {@code comps} under {@code dirfd} without following any symlink at all: a
+     * symlink on the way is ELOOP, a non-directory ENOTDIR ({@code openat2} with {@code RESOLVE_NO_SYMLINKS}, or
+     * the walk refusing symlinks). For reading untrusted trees, where a symlink is data and never a way. Returns
+     * {@code dirfd} itself when {@code comps} is empty: release it with {@link #release}.
+     */
+    static int openDirNoSymlinks(int dirfd, List<String> comps, boolean useOpenat2, String op, String display)
+            throws IOException {
+        return openDir(dirfd, comps, useOpenat2, false, op, display);
+    }
+
+    private static int openDir(int rootfd, List<String> comps, boolean useOpenat2, boolean followInRoot, String op,
+                               String display) throws IOException {
         if (comps.isEmpty()) {
             return rootfd;
         }
         byte[] path = Native.cstr(String.join("/", comps));
         // openat2 takes at most PATH_MAX bytes; the walk has no such limit and gives the same answer.
         if (useOpenat2 && path.length <= PATH_MAX) {
+            ByteBuffer how = followInRoot ? HOW.get() : HOW_NO_SYMLINKS.get();
             for (int attempt = 0; ; attempt++) {
-                int fd = openat2(rootfd, path);
+                int fd = openat2(rootfd, path, how);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -94,7 +116,7 @@ final class Resolver {
                 }
             }
         }
-        return walk(rootfd, comps, op, display);
+        return walk(rootfd, comps, followInRoot, op, display);
     }
 
     static void release(int rootfd, int fd) {
@@ -104,12 +126,13 @@ final class Resolver {
     }
 
     /** Returns the fd, or minus errno. */
-    private static int openat2(int rootfd, byte[] path) {
-        long r = Native.libc().sysOpenat2(Native.SYS_OPENAT2, rootfd, path, HOW.get(), 24);
+    private static int openat2(int rootfd, byte[] path, ByteBuffer how) {
+        long r = Native.libc().sysOpenat2(Native.SYS_OPENAT2, rootfd, path, how, 24);
         return r >= 0 ? (int) r : -Native.errno();
     }
 
-    private static int walk(int rootfd, List<String> comps, String op, String display) throws IOException {
+    private static int walk(int rootfd, List<String> comps, boolean followSymlinks, String op, String display)
+            throws IOException {
         LinuxLibc libc = Native.libc();
         Position pos = new Position(rootfd);
         Deque<String> todo = new ArrayDeque<>(comps);
@@ -139,9 +162,9 @@ final class Resolver {
                     pos.down(c, fd);
                     continue;
                 }
-                if (type != Native.S_IFLNK) {
+                if (type != Native.S_IFLNK || !followSymlinks) {
                     Native.closeQuietly(fd);
-                    throw Errno.exception(Errno.ENOTDIR, op, display);
+                    throw Errno.exception(type == Native.S_IFLNK ? Errno.ELOOP : Errno.ENOTDIR, op, display);
                 }
                 String target;
                 try {

@@ -12,8 +12,6 @@ import java.nio.file.ClosedFileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -388,59 +386,15 @@ public final class RootedFs implements AutoCloseable {
     public Optional<byte[]> getXattr(String path, String key) throws IOException {
         RelPath p = RelPath.parse(path);
         byte[] k = Native.cstr(key);
-        return withParent(p, "getXattr", (dfd, name) -> {
-            byte[] proc = procPath(dfd, name);
-            LinuxLibc libc = Native.libc();
-            for (int attempt = 0; ; attempt++) {
-                long size = libc.lgetxattr(proc, k, null, 0);
-                if (size >= 0) {
-                    byte[] v = new byte[(int) size];
-                    long n = size == 0 ? 0 : libc.lgetxattr(proc, k, v, size);
-                    if (n >= 0) {
-                        return Optional.of(n == size ? v : java.util.Arrays.copyOf(v, (int) n));
-                    }
-                }
-                int errno = Native.errno();
-                if (errno == Errno.ENODATA) {
-                    return Optional.empty();
-                }
-                if (errno != Errno.ERANGE || attempt > 8) { // ERANGE: it grew between the two calls
-                    throw procError(errno, "getXattr " + key, p.display());
-                }
-            }
-        });
+        return withParent(p, "getXattr", (dfd, name) ->
+                XattrCalls.get(procPath(dfd, name), k, false, "getXattr " + key, p.display()));
     }
 
     /** The names of the extended attributes of {@code path} itself, sorted. */
     public List<String> listXattrs(String path) throws IOException {
         RelPath p = RelPath.parse(path);
-        return withParent(p, "listXattrs", (dfd, name) -> {
-            byte[] proc = procPath(dfd, name);
-            LinuxLibc libc = Native.libc();
-            for (int attempt = 0; ; attempt++) {
-                long size = libc.llistxattr(proc, null, 0);
-                if (size >= 0) {
-                    byte[] buf = new byte[(int) size];
-                    long n = size == 0 ? 0 : libc.llistxattr(proc, buf, size);
-                    if (n >= 0) {
-                        List<String> names = new ArrayList<>();
-                        int start = 0;
-                        for (int i = 0; i < n; i++) {
-                            if (buf[i] == 0) {
-                                names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
-                                start = i + 1;
-                            }
-                        }
-                        Collections.sort(names);
-                        return names;
-                    }
-                }
-                int errno = Native.errno();
-                if (errno != Errno.ERANGE || attempt > 8) {
-                    throw procError(errno, "listXattrs", p.display());
-                }
-            }
-        });
+        return withParent(p, "listXattrs", (dfd, name) ->
+                XattrCalls.list(procPath(dfd, name), false, "listXattrs", p.display()));
     }
 
     /** Removes the extended attribute {@code key} of {@code path} itself; absent is ENODATA. */
@@ -511,18 +465,7 @@ public final class RootedFs implements AutoCloseable {
         RelPath p = RelPath.parse(path);
         int dfd = openDir(p.components(), "list", p);
         try {
-            int fd = Native.libc().openat(dfd, Native.DOT, Native.O_RDONLY | Native.O_DIRECTORY
-                    | Native.O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw Errno.exception(Native.errno(), "list", p.display());
-            }
-            try {
-                List<String> names = Dirents.read(fd, p.display());
-                Collections.sort(names);
-                return names;
-            } finally {
-                Native.closeQuietly(fd);
-            }
+            return Dirents.listSorted(dfd, p.display());
         } finally {
             Resolver.release(rootfd, dfd);
         }

@@ -1,6 +1,9 @@
 package dev.strata.image.layer;
 
 import dev.strata.image.FailedPreconditionException;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.FileType;
+import dev.strata.image.fs.RootedTreeReader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,19 +35,19 @@ public final class Changes {
      * @throws IOException on a read error, or when either root is not a directory
      */
     public static List<Change> between(Path lower, Path upper) throws IOException {
-        try (TreeReader l = TreeReader.of(lower); TreeReader u = TreeReader.of(upper)) {
+        try (RootedTreeReader l = RootedTreeReader.open(lower); RootedTreeReader u = RootedTreeReader.open(upper)) {
             return between(l, u, lower + " vs " + upper);
         }
     }
 
-    static List<Change> between(TreeReader lower, TreeReader upper, String what) throws IOException {
-        NodeMeta lroot = lower.lstat("");
-        NodeMeta uroot = upper.lstat("");
+    static List<Change> between(RootedTreeReader lower, RootedTreeReader upper, String what) throws IOException {
+        FileStat lroot = lower.lstat("");
+        FileStat uroot = upper.lstat("");
         if (lroot == null || !lroot.isDirectory() || uroot == null || !uroot.isDirectory()) {
             throw new IOException("diff needs two directories: " + what);
         }
         List<Change> out = new ArrayList<>();
-        if (!lroot.sameInode(uroot)) {
+        if (!sameInode(lroot, uroot)) {
             new TreeDiff(lower, upper).compareDirs("", out);
         }
         return Collections.unmodifiableList(out);
@@ -63,19 +66,20 @@ public final class Changes {
      *                                     redirect_dir)
      */
     public static List<Change> fromOverlayUpper(Path upper, List<Path> lowers) throws IOException {
-        List<TreeReader> readers = new ArrayList<>(lowers.size());
-        try (TreeReader u = TreeReader.of(upper)) {
+        List<RootedTreeReader> readers = new ArrayList<>(lowers.size());
+        try (RootedTreeReader u = RootedTreeReader.open(upper)) {
             for (Path l : lowers) {
-                readers.add(TreeReader.of(l));
+                readers.add(RootedTreeReader.open(l));
             }
             return fromOverlayUpper(u, readers, upper.toString());
         } finally {
-            readers.forEach(TreeReader::close);
+            readers.forEach(RootedTreeReader::close);
         }
     }
 
-    static List<Change> fromOverlayUpper(TreeReader upper, List<TreeReader> lowers, String what) throws IOException {
-        NodeMeta root = upper.lstat("");
+    static List<Change> fromOverlayUpper(RootedTreeReader upper, List<RootedTreeReader> lowers, String what)
+            throws IOException {
+        FileStat root = upper.lstat("");
         if (root == null || !root.isDirectory()) {
             throw new IOException("overlay upper is not a directory: " + what);
         }
@@ -85,15 +89,31 @@ public final class Changes {
     }
 
     /** The lowers where the root is a directory; all of them, as the root is never whited out. */
-    private static List<TreeReader> lowerDirsOf(String rel, List<TreeReader> lowers) throws IOException {
-        List<TreeReader> dirs = new ArrayList<>();
-        for (TreeReader l : lowers) {
-            NodeMeta m = l.lstat(rel);
+    private static List<RootedTreeReader> lowerDirsOf(String rel, List<RootedTreeReader> lowers) throws IOException {
+        List<RootedTreeReader> dirs = new ArrayList<>();
+        for (RootedTreeReader l : lowers) {
+            FileStat m = l.lstat(rel);
             if (m != null && m.isDirectory()) {
                 dirs.add(l);
             }
         }
         return dirs;
+    }
+
+    /** The names in {@code dir}, in the order both walks merge them by. */
+    private static List<String> list(RootedTreeReader tree, String dir) throws IOException {
+        List<String> names = tree.list(dir);
+        names.sort(Paths.NAME_ORDER);
+        return names;
+    }
+
+    private static boolean sameInode(FileStat a, FileStat b) {
+        return a.dev() == b.dev() && a.ino() == b.ino();
+    }
+
+    /** An overlayfs whiteout: a character device 0/0. */
+    static boolean isOverlayWhiteout(FileStat m) {
+        return m.type() == FileType.CHAR_DEVICE && m.rdevMajor() == 0 && m.rdevMinor() == 0;
     }
 
     private static String abs(String rel) {
@@ -102,17 +122,17 @@ public final class Changes {
 
     /** The two-tree walk of {@link #between}. */
     private static final class TreeDiff {
-        private final TreeReader lower;
-        private final TreeReader upper;
+        private final RootedTreeReader lower;
+        private final RootedTreeReader upper;
 
-        TreeDiff(TreeReader lower, TreeReader upper) {
+        TreeDiff(RootedTreeReader lower, RootedTreeReader upper) {
             this.lower = lower;
             this.upper = upper;
         }
 
         void compareDirs(String dir, List<Change> out) throws IOException {
-            List<String> lnames = lower.list(dir);
-            List<String> unames = upper.list(dir);
+            List<String> lnames = list(lower, dir);
+            List<String> unames = list(upper, dir);
             int i = 0;
             int j = 0;
             while (i < lnames.size() || j < unames.size()) {
@@ -122,7 +142,7 @@ public final class Changes {
                     out.add(Change.delete(abs(Paths.join(dir, lnames.get(i++)))));
                 } else if (c > 0) {
                     String rel = Paths.join(dir, unames.get(j++));
-                    NodeMeta u = upper.lstat(rel);
+                    FileStat u = upper.lstat(rel);
                     if (u != null) {
                         addAll(rel, u, out);
                     }
@@ -136,8 +156,8 @@ public final class Changes {
         }
 
         private void compareNodes(String rel, List<Change> out) throws IOException {
-            NodeMeta l = lower.lstat(rel);
-            NodeMeta u = upper.lstat(rel);
+            FileStat l = lower.lstat(rel);
+            FileStat u = upper.lstat(rel);
             if (u == null) { // vanished while we walked
                 if (l != null) {
                     out.add(Change.delete(abs(rel)));
@@ -148,7 +168,7 @@ public final class Changes {
                 addAll(rel, u, out);
                 return;
             }
-            if (l.sameInode(u)) {
+            if (sameInode(l, u)) {
                 return;
             }
             boolean modified = differs(rel, l, u);
@@ -177,23 +197,23 @@ public final class Changes {
             }
         }
 
-        private boolean differs(String rel, NodeMeta l, NodeMeta u) throws IOException {
-            if (l.type() != u.type() || l.permissions() != u.permissions() || l.uid() != u.uid()
-                    || l.gid() != u.gid() || l.mtimeSeconds() != u.mtimeSeconds()
-                    || l.mtimeNanos() != u.mtimeNanos() || l.rdev() != u.rdev()) {
+        private boolean differs(String rel, FileStat l, FileStat u) throws IOException {
+            if (l.type() != u.type() || l.mode() != u.mode() || l.uid() != u.uid() || l.gid() != u.gid()
+                    || !l.mtime().equals(u.mtime()) || l.rdevMajor() != u.rdevMajor()
+                    || l.rdevMinor() != u.rdevMinor()) {
                 return true;
             }
             // Directory sizes depend on the file system and on deleted entries, not on content.
             if (!u.isDirectory() && l.size() != u.size()) {
                 return true;
             }
-            if (u.type() == NodeType.SYMLINK && !lower.readLink(rel).equals(upper.readLink(rel))) {
+            if (u.type() == FileType.SYMLINK && !lower.readlink(rel).equals(upper.readlink(rel))) {
                 return true;
             }
-            return !Xattrs.equal(Xattrs.carriedOnly(lower.xattrs(rel, l)), Xattrs.carriedOnly(upper.xattrs(rel, u)));
+            return !Xattrs.equal(Xattrs.carriedOnly(lower.xattrs(rel)), Xattrs.carriedOnly(upper.xattrs(rel)));
         }
 
-        private void addAll(String rel, NodeMeta u, List<Change> out) throws IOException {
+        private void addAll(String rel, FileStat u, List<Change> out) throws IOException {
             out.add(Change.add(abs(rel)));
             if (u.isDirectory()) {
                 addChildren(rel, out);
@@ -201,9 +221,9 @@ public final class Changes {
         }
 
         private void addChildren(String dir, List<Change> out) throws IOException {
-            for (String name : upper.list(dir)) {
+            for (String name : list(upper, dir)) {
                 String rel = Paths.join(dir, name);
-                NodeMeta m = upper.lstat(rel);
+                FileStat m = upper.lstat(rel);
                 if (m != null) {
                     addAll(rel, m, out);
                 }
@@ -216,10 +236,10 @@ public final class Changes {
         private static final String[] OPAQUE = {"trusted.overlay.opaque", "user.overlay.opaque"};
         private static final String[] UNSUPPORTED = {"trusted.overlay.metacopy", "user.overlay.metacopy",
                 "trusted.overlay.redirect", "user.overlay.redirect"};
-        private final TreeReader upper;
+        private final RootedTreeReader upper;
         private final String what;
 
-        OverlayUpperWalk(TreeReader upper, String what) {
+        OverlayUpperWalk(RootedTreeReader upper, String what) {
             this.upper = upper;
             this.what = what;
         }
@@ -228,18 +248,18 @@ public final class Changes {
          * @param lowerDirs the lowers in which {@code dir} is a visible directory, topmost first: overlayfs merges
          *                  exactly these into the directory
          */
-        void walkDir(String dir, List<TreeReader> lowerDirs, List<Change> out) throws IOException {
-            for (String name : upper.list(dir)) {
+        void walkDir(String dir, List<RootedTreeReader> lowerDirs, List<Change> out) throws IOException {
+            for (String name : list(upper, dir)) {
                 String rel = Paths.join(dir, name);
-                NodeMeta m = upper.lstat(rel);
+                FileStat m = upper.lstat(rel);
                 if (m == null) {
                     continue;
                 }
-                if (m.isOverlayWhiteout()) {
+                if (isOverlayWhiteout(m)) {
                     out.add(Change.delete(abs(rel)));
                     continue;
                 }
-                SortedMap<String, byte[]> xattrs = upper.xattrs(rel, m);
+                SortedMap<String, byte[]> xattrs = upper.xattrs(rel);
                 for (String x : UNSUPPORTED) {
                     if (xattrs.containsKey(x)) {
                         throw new FailedPreconditionException("overlay upper " + what + " uses " + x + " on /" + rel
@@ -257,19 +277,19 @@ public final class Changes {
             }
         }
 
-        private record Visibility(boolean exists, List<TreeReader> dirs) {
+        private record Visibility(boolean exists, List<RootedTreeReader> dirs) {
         }
 
         /** Looks {@code rel} up in the lowers as overlayfs would, stopping at whiteouts and opaque directories. */
-        private Visibility lookup(List<TreeReader> lowerDirs, String rel) throws IOException {
+        private Visibility lookup(List<RootedTreeReader> lowerDirs, String rel) throws IOException {
             boolean exists = false;
-            List<TreeReader> dirs = new ArrayList<>();
-            for (TreeReader l : lowerDirs) {
-                NodeMeta m = l.lstat(rel);
+            List<RootedTreeReader> dirs = new ArrayList<>();
+            for (RootedTreeReader l : lowerDirs) {
+                FileStat m = l.lstat(rel);
                 if (m == null) {
                     continue;
                 }
-                if (m.isOverlayWhiteout()) {
+                if (isOverlayWhiteout(m)) {
                     break;
                 }
                 exists = true;
@@ -277,7 +297,7 @@ public final class Changes {
                     break; // a non-directory hides everything below it
                 }
                 dirs.add(l);
-                SortedMap<String, byte[]> x = l.xattrs(rel, m);
+                SortedMap<String, byte[]> x = l.xattrs(rel);
                 if (Xattrs.isYes(x.get(OPAQUE[0])) || Xattrs.isYes(x.get(OPAQUE[1]))) {
                     break;
                 }

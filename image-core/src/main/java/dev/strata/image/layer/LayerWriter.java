@@ -2,6 +2,8 @@ package dev.strata.image.layer;
 
 import dev.strata.image.digest.Digest;
 import dev.strata.image.digest.Digester;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.RootedTreeReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,6 +11,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Writes a change set as an OCI layer: a tar stream in tree order (a directory before its children; whiteouts where
@@ -26,6 +30,11 @@ import java.util.Objects;
  * {@code security.selinux} are dropped). A deletion becomes an empty file {@code dir/.wh.name}; an opaque directory is
  * followed by {@code dir/.wh..wh..opq}. Regular files of this change set that share an inode are written once; later
  * paths become hardlink entries to the first. Sockets cannot be represented in tar and are skipped.
+ *
+ * <p>The upper tree is read with {@link RootedTreeReader}: no symlink is ever followed, and each entry is written
+ * from one {@code O_PATH} fd of the node (type, metadata, target, xattrs and content all of that one object). A tree
+ * that changes after its change set was computed is written as it is now where that is safe (a file that became a
+ * symlink or a FIFO is written as one); a change beneath a directory that became a symlink fails the write.
  *
  * <p>The tar encoding is {@link TarWriter}'s rather than commons-compress's: xattr values are bytes (a
  * {@code security.capability} is binary) that commons-compress would re-encode as UTF-8 strings, and it rounds PAX
@@ -49,8 +58,14 @@ public final class LayerWriter {
      * {@code out}. {@code out} is flushed, not closed.
      */
     public LayerWriteResult write(Path upperRoot, List<Change> changes, OutputStream out) throws IOException {
-        try (TreeReader upper = TreeReader.of(upperRoot)) {
-            return write(upper, changes, out);
+        return write(upperRoot, changes, out, rel -> { });
+    }
+
+    /** For tests: {@code beforeEntry} runs with each change's relative path right before its node is opened. */
+    LayerWriteResult write(Path upperRoot, List<Change> changes, OutputStream out, Consumer<String> beforeEntry)
+            throws IOException {
+        try (RootedTreeReader upper = RootedTreeReader.open(upperRoot)) {
+            return write(upper, changes, out, beforeEntry);
         }
     }
 
@@ -60,7 +75,8 @@ public final class LayerWriter {
         return new LayerWriter(options).write(upper, Changes.between(lower, upper), out);
     }
 
-    LayerWriteResult write(TreeReader upper, List<Change> changes, OutputStream out) throws IOException {
+    private LayerWriteResult write(RootedTreeReader upper, List<Change> changes, OutputStream out,
+                                   Consumer<String> beforeEntry) throws IOException {
         List<Change> sorted = new ArrayList<>(changes);
         sorted.sort((a, b) -> Paths.TREE_ORDER.compare(a.path(), b.path()));
         Digester blob = Digester.sha256();
@@ -70,7 +86,7 @@ public final class LayerWriter {
                 options.compression().compress(new DigestingOutputStream(out, blob, false), options.level()),
                 diff, true);
         try (TarWriter tar = new TarWriter(new BufferedOutputStream(diffCounter, TAR_BUFFER))) {
-            new Session(upper, tar).writeAll(sorted);
+            new Session(upper, tar, beforeEntry).writeAll(sorted);
             tar.finish();
         }
         long uncompressed = diff.size();
@@ -81,14 +97,16 @@ public final class LayerWriter {
 
     /** State of one layer being written: the open tar and the inodes already written. */
     private final class Session {
-        private final TreeReader upper;
+        private final RootedTreeReader upper;
         private final TarWriter tar;
+        private final Consumer<String> beforeEntry;
         private final Map<InodeKey, String> firstPathOfInode = new HashMap<>();
         private final byte[] buffer = new byte[COPY_BUFFER];
 
-        Session(TreeReader upper, TarWriter tar) {
+        Session(RootedTreeReader upper, TarWriter tar, Consumer<String> beforeEntry) {
             this.upper = upper;
             this.tar = tar;
+            this.beforeEntry = beforeEntry;
         }
 
         void writeAll(List<Change> changes) throws IOException {
@@ -98,19 +116,27 @@ public final class LayerWriter {
                     writeMarker(Paths.join(Paths.parent(rel), WHITEOUT_PREFIX + Paths.name(rel)));
                     continue;
                 }
-                NodeMeta m = upper.lstat(rel);
-                if (m == null) {
-                    throw new IOException("changed path " + c.path() + " vanished from the upper tree while the layer "
-                            + "was written");
-                }
-                writeNode(rel, m);
-                if (c.opaque() && m.isDirectory()) {
-                    writeMarker(Paths.join(rel, OPAQUE_MARKER));
+                beforeEntry.accept(rel);
+                try (RootedTreeReader.Node node = open(c)) {
+                    writeNode(rel, node);
+                    if (c.opaque() && node.stat().isDirectory()) {
+                        writeMarker(Paths.join(rel, OPAQUE_MARKER));
+                    }
                 }
             }
         }
 
-        private void writeNode(String rel, NodeMeta m) throws IOException {
+        private RootedTreeReader.Node open(Change c) throws IOException {
+            try {
+                return upper.node(c.relativePath());
+            } catch (NoSuchFileException e) {
+                throw new IOException("changed path " + c.path() + " vanished from the upper tree while the layer "
+                        + "was written", e);
+            }
+        }
+
+        private void writeNode(String rel, RootedTreeReader.Node node) throws IOException {
+            FileStat m = node.stat();
             String name = rel;
             TarType type;
             String link = "";
@@ -134,7 +160,7 @@ public final class LayerWriter {
                 }
                 case SYMLINK:
                     type = TarType.SYMLINK;
-                    link = upper.readLink(rel);
+                    link = node.readlink();
                     break;
                 case CHAR_DEVICE:
                     type = TarType.CHAR_DEVICE;
@@ -150,20 +176,20 @@ public final class LayerWriter {
                     return;
             }
             boolean device = type == TarType.CHAR_DEVICE || type == TarType.BLOCK_DEVICE;
-            Instant mtime = clamp(Instant.ofEpochSecond(m.mtimeSeconds(), m.mtimeNanos()));
-            Map<String, byte[]> xattrs = Xattrs.carriedOnly(upper.xattrs(rel, m));
-            tar.putEntry(new TarEntry(name, type, m.permissions(), m.uid(), m.gid(), size, size,
-                    mtime.getEpochSecond(), mtime.getNano(), 0, 0, false, link,
-                    device ? checkedInt(m.devMajor(), rel) : 0, device ? checkedInt(m.devMinor(), rel) : 0,
-                    xattrs, List.of()));
+            Instant mtime = clamp(m.mtime());
+            Map<String, byte[]> xattrs = Xattrs.carriedOnly(node.xattrs());
+            tar.putEntry(new TarEntry(name, type, m.mode(), Integer.toUnsignedLong(m.uid()),
+                    Integer.toUnsignedLong(m.gid()), size, size, mtime.getEpochSecond(), mtime.getNano(), 0, 0, false,
+                    link, device ? checkedInt(Integer.toUnsignedLong(m.rdevMajor()), rel) : 0,
+                    device ? checkedInt(Integer.toUnsignedLong(m.rdevMinor()), rel) : 0, xattrs, List.of()));
             if (size > 0) {
-                copyContent(rel, size);
+                copyContent(rel, node, size);
             }
         }
 
-        private void copyContent(String rel, long size) throws IOException {
+        private void copyContent(String rel, RootedTreeReader.Node node, long size) throws IOException {
             long left = size;
-            try (InputStream in = upper.open(rel)) {
+            try (InputStream in = node.content()) {
                 while (left > 0) {
                     int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
                     if (n < 0) {

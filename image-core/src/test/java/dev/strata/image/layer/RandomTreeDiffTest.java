@@ -7,6 +7,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import dev.strata.image.fs.FileStat;
+import dev.strata.image.fs.FileType;
+import dev.strata.image.fs.RootedTreeReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -217,20 +220,20 @@ class RandomTreeDiffTest {
     /** rel path → everything Changes compares, as one string (directory sizes excluded). */
     private static Map<String, String> signatures(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
-        try (TreeReader t = TreeReader.of(root); Stream<Path> s = Files.walk(root)) {
+        try (RootedTreeReader t = RootedTreeReader.open(root); Stream<Path> s = Files.walk(root)) {
             for (Path p : s.filter(x -> !x.equals(root)).toList()) {
                 String rel = root.relativize(p).toString();
-                NodeMeta m = t.lstat(rel);
+                FileStat m = t.lstat(rel);
                 StringBuilder b = new StringBuilder(m.type().name()).append(' ')
-                        .append(Integer.toOctalString(m.permissions())).append(' ').append(m.uid()).append(':')
-                        .append(m.gid()).append(' ').append(m.mtimeSeconds()).append('.').append(m.mtimeNanos());
+                        .append(Integer.toOctalString(m.mode())).append(' ').append(m.uid()).append(':')
+                        .append(m.gid()).append(' ').append(m.mtime());
                 if (!m.isDirectory()) {
                     b.append(" size=").append(m.size());
                 }
-                if (m.type() == NodeType.SYMLINK) {
-                    b.append(" -> ").append(t.readLink(rel));
+                if (m.type() == FileType.SYMLINK) {
+                    b.append(" -> ").append(t.readlink(rel));
                 }
-                Xattrs.carriedOnly(t.xattrs(rel, m)).forEach((k, v) ->
+                Xattrs.carriedOnly(t.xattrs(rel)).forEach((k, v) ->
                         b.append(' ').append(k).append('=').append(new String(v, StandardCharsets.ISO_8859_1)));
                 out.put(rel, b.toString());
             }
