@@ -58,6 +58,7 @@ final class Authenticator {
     private final Supplier<HttpClient> http;
     private final RetryPolicy retryPolicy;
     private final Duration requestTimeout;
+    private final TransferLimits limits;
     private final String userAgent;
     private final Clock clock;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -65,12 +66,13 @@ final class Authenticator {
     private volatile Optional<Credentials> credentials;
 
     Authenticator(String registry, CredentialStore credentialStore, Supplier<HttpClient> http, RetryPolicy retryPolicy,
-                  Duration requestTimeout, String userAgent, Clock clock) {
+                  Duration requestTimeout, TransferLimits limits, String userAgent, Clock clock) {
         this.registry = registry;
         this.credentialStore = credentialStore;
         this.http = http;
         this.retryPolicy = retryPolicy;
         this.requestTimeout = requestTimeout;
+        this.limits = limits;
         this.userAgent = userAgent;
         this.clock = clock;
     }
@@ -201,13 +203,15 @@ final class Authenticator {
             attempts++;
             HttpResponse<InputStream> resp;
             try {
-                resp = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
+                // The whole answer within the document deadline: a token that drips in is a stall, retried.
+                resp = Bodies.exchange(http.get(), request, limits.documentDeadline(), what);
             } catch (IOException e) {
                 if (retryPolicy.canRetry(attempts)) {
                     sleep(retryPolicy.delay(attempts, null, clock.instant()));
                     continue;
                 }
-                throw new UnavailableException(what + " failed after " + attempts + " attempts: " + e, e);
+                throw new UnavailableException(what + " failed after " + attempts + " attempts: "
+                        + StalledException.describe(e), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException(what + " interrupted", e);

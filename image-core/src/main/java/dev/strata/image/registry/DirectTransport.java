@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Sends the registry's GET and HEAD requests (manifests, blobs) with {@link HttpURLConnection}, which reads the socket
@@ -27,7 +29,8 @@ import java.util.Optional;
  *
  * <p>Same behaviour as the HttpClient the {@link RegistryClient} builds: no proxy, no redirects followed, the same
  * trust (system, or with the extra CAs of a cert dir), a timeout until headers, HTTP/1.1. Connections are kept
- * alive and reused by the JDK when a body is read to its end and closed.
+ * alive and reused by the JDK when a body is read to its end and closed. Every exchange is held to the
+ * {@link TransferLimits}: a watchdog for the headers, {@link PacedBody} for the body.
  */
 final class DirectTransport {
     private final SSLContext sslContext;
@@ -39,9 +42,17 @@ final class DirectTransport {
         this.connectTimeout = connectTimeout;
     }
 
-    /** Sends a GET or HEAD {@code request} (its method, URI, headers and timeout). */
-    HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+    /**
+     * Sends a GET or HEAD {@code request} (its method, URI, headers and timeout), held to {@code limits}: the
+     * headers and a document body (or an error body) within the document deadline, a blob body of
+     * {@code blobBytes} (-1: the body is a document) at the minimum throughput. {@code what} names the request in a
+     * {@link StalledException}, which adds the host.
+     */
+    HttpResponse<InputStream> send(HttpRequest request, TransferLimits limits, long blobBytes, String what)
+            throws IOException {
+        long start = System.nanoTime();
         URI uri = request.uri();
+        String from = what + " from " + uri.getAuthority();
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
         c.setRequestMethod(request.method());
         if (c instanceof HttpsURLConnection https && sslContext != null) {
@@ -50,16 +61,38 @@ final class DirectTransport {
         c.setInstanceFollowRedirects(false);
         c.setUseCaches(false);
         c.setConnectTimeout(millis(connectTimeout));
-        // Until headers, like HttpRequest.timeout; then per read, which also ends a body that stalls.
-        c.setReadTimeout(millis(request.timeout().orElse(Duration.ofMinutes(5))));
+        // Per read, until headers and through the body (it cannot be changed once connected): never longer than
+        // the window a stall is judged over, so a silent server is noticed in time.
+        Duration readTimeout = min(request.timeout().orElse(Duration.ofMinutes(5)), limits.documentDeadline());
+        if (blobBytes >= 0) {
+            readTimeout = min(readTimeout, limits.stallWindow());
+        }
+        c.setReadTimeout(millis(readTimeout));
         c.setRequestProperty("Accept", "*/*");
         request.headers().map().forEach((name, values) -> values.forEach(v -> c.addRequestProperty(name, v)));
         int status;
+        AtomicBoolean expired = new AtomicBoolean();
+        // Headers that drip in are read inside HttpURLConnection, where no read of ours can look at the clock.
+        ScheduledFuture<?> headerDeadline = Watchdog.after(limits.documentDeadline(), () -> {
+            expired.set(true);
+            c.disconnect(); // no body stream yet: this only closes the socket
+        });
         try {
             status = c.getResponseCode();
         } catch (IOException e) {
             c.disconnect();
+            if (expired.get()) {
+                throw new StalledException(from + ": stalled, no response headers within "
+                        + limits.documentDeadline().toSeconds() + " s", e);
+            }
             throw e;
+        } finally {
+            headerDeadline.cancel(false);
+        }
+        if (expired.get()) { // a cut-off header block can still parse
+            c.disconnect();
+            throw new StalledException(from + ": stalled, no response headers within "
+                    + limits.documentDeadline().toSeconds() + " s");
         }
         if (status < 0) {
             c.disconnect();
@@ -68,6 +101,11 @@ final class DirectTransport {
         InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream();
         if (body == null) {
             body = InputStream.nullInputStream();
+        } else if (status >= 400 || blobBytes < 0) {
+            body = PacedBody.document(body, limits, start, readTimeout.toNanos(),
+                    (status >= 400 ? "error body of " : "") + from, c::disconnect);
+        } else {
+            body = PacedBody.blob(body, limits, blobBytes, readTimeout.toNanos(), from, c::disconnect);
         }
         Map<String, List<String>> fields = new HashMap<>();
         c.getHeaderFields().forEach((k, v) -> {
@@ -76,6 +114,10 @@ final class DirectTransport {
             }
         });
         return new Response(request, status, HttpHeaders.of(fields, (k, v) -> true), body);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static int millis(Duration d) {

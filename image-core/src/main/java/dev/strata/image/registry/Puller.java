@@ -275,7 +275,13 @@ public final class Puller {
                     return new Outcome(false, 0);
                 }
                 long start = w.offset();
-                long received = copy(client, repository, blob, w, listener, failed);
+                long received;
+                try {
+                    received = copy(client, repository, blob, w, listener, failed);
+                } catch (DigestMismatchException e) {
+                    w.discard(); // more bytes than the blob has: what came is no prefix worth resuming
+                    throw e;
+                }
                 listener.onEvent(new ProgressEvent.Verifying(digest));
                 try {
                     w.commit();

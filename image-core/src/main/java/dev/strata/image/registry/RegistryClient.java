@@ -93,7 +93,7 @@ public final class RegistryClient {
         });
         this.direct = new DirectTransport(extraCas, options.connectTimeout());
         this.authenticator = new Authenticator(registry, options.credentials(), http, options.retryPolicy(),
-                options.requestTimeout(), options.userAgent(), clock);
+                options.requestTimeout(), options.transferLimits(), options.userAgent(), clock);
     }
 
     /** A client for the registry of {@code reference} (Docker Hub's API host for {@code docker.io}). */
@@ -153,19 +153,29 @@ public final class RegistryClient {
     public ManifestResponse getManifest(String repository, String reference) {
         Digest requested = checkReference(reference);
         String what = "GET manifest " + name(repository) + (requested != null ? "@" : ":") + reference;
-        HttpResponse<InputStream> resp = send(new Call("GET", manifestUri(repository, reference),
-                Map.of("Accept", MediaType.MANIFEST_ACCEPT), null, pull(repository), what), Set.of());
-        OptionalLong declared = Bodies.contentLength(resp.headers());
-        if (declared.isPresent() && declared.getAsLong() > MAX_MANIFEST_SIZE) {
-            Bodies.discard(resp.body());
-            throw new InvalidImageException(what + ": the manifest is " + declared.getAsLong()
-                    + " bytes, more than the " + MAX_MANIFEST_SIZE + " allowed");
-        }
+        Call call = new Call("GET", manifestUri(repository, reference), Map.of("Accept", MediaType.MANIFEST_ACCEPT),
+                null, pull(repository), what);
+        HttpResponse<InputStream> resp;
         byte[] raw;
-        try {
-            raw = Bodies.readCapped(resp.body(), MAX_MANIFEST_SIZE);
-        } catch (IOException e) {
-            throw new UnavailableException(what + ": reading the body failed: " + e, e);
+        for (int attempts = 1; ; attempts++) {
+            resp = send(call, Set.of());
+            OptionalLong declared = Bodies.contentLength(resp.headers());
+            if (declared.isPresent() && declared.getAsLong() > MAX_MANIFEST_SIZE) {
+                Bodies.discard(resp.body());
+                throw new InvalidImageException(what + ": the manifest is " + declared.getAsLong()
+                        + " bytes, more than the " + MAX_MANIFEST_SIZE + " allowed");
+            }
+            try {
+                raw = Bodies.readCapped(resp.body(), MAX_MANIFEST_SIZE);
+                break;
+            } catch (IOException e) {
+                // A body that broke or stalled is asked for again, as a failed request would be.
+                if (!options.retryPolicy().canRetry(attempts)) {
+                    throw new UnavailableException(what + ": reading the body failed after " + attempts
+                            + " attempt(s): " + StalledException.describe(e), e);
+                }
+                sleep(options.retryPolicy().delay(attempts, null, clock.instant()), call);
+            }
         }
         if (raw == null) {
             throw new InvalidImageException(what + ": the manifest is larger than " + MAX_MANIFEST_SIZE + " bytes");
@@ -243,7 +253,7 @@ public final class RegistryClient {
         String what = "GET blob " + name(repository) + "@" + blob.digest() + (offset > 0 ? " from " + offset : "");
         Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
         HttpResponse<InputStream> resp = send(new Call("GET", blobUri(repository, blob.digest()), headers, null,
-                pull(repository), what), Set.of());
+                pull(repository), what, blob.size() - offset, 0), Set.of());
         InputStream body = resp.body();
         try {
             if (offset > 0 && resp.statusCode() == 206) {
@@ -328,7 +338,8 @@ public final class RegistryClient {
         String what = "upload of " + digest + " to " + name(upload.repository());
         Supplier<BodyPublisher> body = () -> BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(content), size);
         HttpResponse<InputStream> resp = send(new Call("PUT", withQuery(upload.location(), "digest=" + digest),
-                Map.of("Content-Type", "application/octet-stream"), body, push(upload.repository()), what), Set.of());
+                Map.of("Content-Type", "application/octet-stream"), body, push(upload.repository()), what, -1, size),
+                Set.of());
         Bodies.discard(resp.body());
         checkCreatedDigest(resp, digest, what);
     }
@@ -343,7 +354,8 @@ public final class RegistryClient {
             headers.put("Content-Range", upload.offset() + "-" + end);
         }
         HttpResponse<InputStream> resp = send(new Call("PATCH", upload.location(), headers,
-                () -> BodyPublishers.ofByteArray(chunk, off, len), push(upload.repository()), what), Set.of());
+                () -> BodyPublishers.ofByteArray(chunk, off, len), push(upload.repository()), what, -1, len),
+                Set.of());
         Bodies.discard(resp.body());
         return new BlobUpload(upload.repository(), location(resp, what), upload.offset() + len);
     }
@@ -386,8 +398,8 @@ public final class RegistryClient {
         }
         String what = "PUT manifest " + name(repository) + (requested != null ? "@" : ":") + reference;
         HttpResponse<InputStream> resp = send(new Call("PUT", manifestUri(repository, reference),
-                Map.of("Content-Type", mediaType), () -> BodyPublishers.ofByteArray(raw), push(repository), what),
-                Set.of());
+                Map.of("Content-Type", mediaType), () -> BodyPublishers.ofByteArray(raw), push(repository), what, -1,
+                raw.length), Set.of());
         Bodies.discard(resp.body());
         checkCreatedDigest(resp, digest, what);
         return digest;
@@ -507,9 +519,17 @@ public final class RegistryClient {
 
     // ---- request machinery ----
 
-    /** One logical request; {@code body} is re-created for every attempt and redirect. */
+    /**
+     * One logical request; {@code body} is re-created for every attempt and redirect. {@code blobBytes}: the size of
+     * a blob body to expect (held to the minimum throughput), -1 for a document; {@code uploadBytes}: the size of the
+     * request body, which extends the deadline.
+     */
     private record Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-                        List<String> scopes, String what) {
+                        List<String> scopes, String what, long blobBytes, long uploadBytes) {
+        Call(String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body, List<String> scopes,
+             String what) {
+            this(method, uri, headers, body, scopes, what, -1, 0);
+        }
     }
 
     /**
@@ -533,13 +553,22 @@ public final class RegistryClient {
                     continue;
                 }
                 throw new UnavailableException(call.what() + " at " + base + " failed after " + attempts
-                        + " attempt(s): " + e, e);
+                        + " attempt(s): " + StalledException.describe(e), e);
             }
             int status = resp.statusCode();
             if ((status >= 200 && status < 300) || passThrough.contains(status)) {
                 return resp;
             }
-            byte[] errorBody = Bodies.readForError(resp.body(), RegistryErrors.MAX_ERROR_BODY);
+            byte[] errorBody;
+            try {
+                errorBody = Bodies.readErrorBody(resp.body(), RegistryErrors.MAX_ERROR_BODY);
+            } catch (StalledException e) {
+                if (policy.canRetry(attempts)) {
+                    sleep(policy.delay(attempts, null, clock.instant()), call);
+                    continue;
+                }
+                throw new UnavailableException(e.getMessage() + " (after " + attempts + " attempts)", e);
+            }
             if (status == 401 && sameOrigin(resp.uri(), base)) {
                 if (reauthenticated) {
                     throw new AuthenticationException(call.what() + " at " + base + " was refused after "
@@ -582,9 +611,12 @@ public final class RegistryClient {
                 b.header("Authorization", authorization);
             }
             HttpResponse<InputStream> resp;
+            TransferLimits limits = options.transferLimits();
             try {
-                resp = body == null && (method.equals("GET") || method.equals("HEAD")) ? direct.send(b.build())
-                        : http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = body == null && (method.equals("GET") || method.equals("HEAD"))
+                        ? direct.send(b.build(), limits, call.blobBytes(), call.what())
+                        : Bodies.exchange(http.get(), b.build(), limits.deadlineForUpload(call.uploadBytes()),
+                        call.what());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UnavailableException(call.what() + " interrupted", e);

@@ -21,9 +21,12 @@ import java.util.Objects;
  * @param connectTimeout TCP/TLS connect timeout
  * @param requestTimeout time allowed until response headers arrive (a stalled server is retried)
  * @param userAgent      {@code User-Agent} header value
+ * @param transferLimits deadlines for whole documents and the minimum throughput of blobs: a registry that drips
+ *                       bytes is treated as stalled (see {@link TransferLimits})
  */
 public record RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
-                              Duration connectTimeout, Duration requestTimeout, String userAgent) {
+                              Duration connectTimeout, Duration requestTimeout, String userAgent,
+                              TransferLimits transferLimits) {
 
     /** Scheme selection; see the class comment. */
     public enum Transport { AUTO, HTTPS, HTTP }
@@ -35,12 +38,23 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(userAgent, "userAgent");
+        Objects.requireNonNull(transferLimits, "transferLimits");
     }
 
-    /** AUTO transport, system CAs, credentials from the usual files, default retries, 30 s / 60 s timeouts. */
+    /** With {@link TransferLimits#defaults()}. */
+    public RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
+                           Duration connectTimeout, Duration requestTimeout, String userAgent) {
+        this(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent,
+                TransferLimits.defaults());
+    }
+
+    /**
+     * AUTO transport, system CAs, credentials from the usual files, default retries, 30 s / 60 s timeouts, transfer
+     * limits from {@link TransferLimits#fromSystemProperties()} (the defaults unless tuned).
+     */
     public static RegistryOptions defaults() {
         return new RegistryOptions(Transport.AUTO, null, CredentialStore.defaults(), RetryPolicy.defaults(),
-                Duration.ofSeconds(30), Duration.ofSeconds(60), "strata/0.1");
+                Duration.ofSeconds(30), Duration.ofSeconds(60), "strata/0.1", TransferLimits.fromSystemProperties());
     }
 
     /** Anonymous, no credential files consulted: for tests and callers that pass credentials explicitly. */
@@ -49,7 +63,8 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
     }
 
     public RegistryOptions withTransport(Transport t) {
-        return new RegistryOptions(t, certDir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent);
+        return new RegistryOptions(t, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits);
     }
 
     /** {@code tlsVerify=false} means plain HTTP (an insecure registry); true restores the default. */
@@ -58,18 +73,27 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
     }
 
     public RegistryOptions withCertDir(Path dir) {
-        return new RegistryOptions(transport, dir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent);
+        return new RegistryOptions(transport, dir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits);
     }
 
     public RegistryOptions withCredentials(CredentialStore store) {
-        return new RegistryOptions(transport, certDir, store, retryPolicy, connectTimeout, requestTimeout, userAgent);
+        return new RegistryOptions(transport, certDir, store, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits);
     }
 
     public RegistryOptions withRetryPolicy(RetryPolicy policy) {
-        return new RegistryOptions(transport, certDir, credentials, policy, connectTimeout, requestTimeout, userAgent);
+        return new RegistryOptions(transport, certDir, credentials, policy, connectTimeout, requestTimeout,
+                userAgent, transferLimits);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
-        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connect, request, userAgent);
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connect, request,
+                userAgent, transferLimits);
+    }
+
+    public RegistryOptions withTransferLimits(TransferLimits limits) {
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, limits);
     }
 }

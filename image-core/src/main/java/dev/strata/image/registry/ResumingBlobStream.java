@@ -1,5 +1,6 @@
 package dev.strata.image.registry;
 
+import dev.strata.image.DigestMismatchException;
 import dev.strata.image.UnavailableException;
 import dev.strata.image.model.Descriptor;
 
@@ -9,7 +10,8 @@ import java.time.Instant;
 
 /**
  * A blob's bytes that survive broken connections: when a read fails, or the stream ends before the descriptor's
- * size, the blob is reopened with a {@code Range} from the byte reached. Verification is left to the wrapping
+ * size, the blob is reopened with a {@code Range} from the byte reached. A body longer than the size is refused
+ * at its first extra byte ({@link DigestMismatchException}). Verification is left to the wrapping
  * {@link dev.strata.image.digest.VerifyingInputStream}, which therefore sees every byte exactly once.
  */
 final class ResumingBlobStream extends InputStream {
@@ -60,9 +62,17 @@ final class ResumingBlobStream extends InputStream {
             }
             IOException failure;
             try {
-                int n = current.read(b, off, len);
+                // One byte past the descriptor's size is enough to know that the registry sends too much: an
+                // endless body is never read further.
+                int n = current.read(b, off, (int) Math.min(len, blob.size() + 1 - position));
                 if (n > 0) {
                     position += n;
+                    if (position > blob.size()) {
+                        closeCurrent();
+                        throw new DigestMismatchException("blob " + blob.digest() + " from "
+                                + client.baseUri().getAuthority() + " is longer than the " + blob.size()
+                                + " bytes its descriptor lists");
+                    }
                     return n;
                 }
                 if (n < 0 && position >= blob.size()) {
@@ -75,8 +85,9 @@ final class ResumingBlobStream extends InputStream {
             closeCurrent();
             resumes++;
             if (!policy.canRetry(resumes)) {
-                throw new UnavailableException("download of " + blob.digest() + " failed at byte " + position
-                        + " of " + blob.size() + " after " + resumes + " attempts: " + failure, failure);
+                throw new UnavailableException("download of " + blob.digest() + " from "
+                        + client.baseUri().getAuthority() + " failed at byte " + position + " of " + blob.size()
+                        + " after " + resumes + " attempts: " + StalledException.describe(failure), failure);
             }
             try {
                 Thread.sleep(policy.delay(resumes, null, Instant.now()).toMillis());

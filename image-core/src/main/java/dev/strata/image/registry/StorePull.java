@@ -1,5 +1,6 @@
 package dev.strata.image.registry;
 
+import dev.strata.image.DigestMismatchException;
 import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.content.ContentWriter;
@@ -387,6 +388,9 @@ final class StorePull {
                     if (tee.sourceFailure != null) { // the network, not the layer: partial data stays for a resume
                         if (tee.sourceFailure != e) {
                             tee.sourceFailure.addSuppressed(e);
+                        }
+                        if (tee.sourceFailure instanceof DigestMismatchException) {
+                            w.discard(); // more bytes than the blob has: no prefix worth resuming
                         }
                         if (tee.sourceFailure instanceof IOException io) {
                             throw io;
