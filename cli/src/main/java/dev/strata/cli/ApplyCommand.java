@@ -20,8 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "apply", mixinStandardHelpOptions = true,
         description = "Apply one layer blob (tar, tar+gzip or tar+zstd, detected from its bytes) onto a directory, "
                 + "with OCI whiteouts as deletions (or in overlay form with --overlay).",
-        footer = {"", "Examples:", "  image-tool apply layer.tar.gz rootfs/", "  curl -s ... | image-tool apply - rootfs/",
-                "", ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool apply layer.tar.gz rootfs/", "  curl -s ... | image-tool apply - rootfs/"})
 final class ApplyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "LAYER_FILE", description = "Layer blob, or - for standard input.")
     String layer;

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "catalog", mixinStandardHelpOptions = true,
         description = "List the repositories of a registry (GET /v2/_catalog), one per line, following its pages. "
                 + "Many public registries do not offer a catalog.",
-        footer = {"", "Examples:", "  image-tool catalog 127.0.0.1:5000", "", ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool catalog 127.0.0.1:5000"})
 final class CatalogCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -34,8 +34,7 @@ import java.util.concurrent.Callable;
                 "  image-tool copy docker://127.0.0.1:5000/app:1 oci:./layout:app",
                 "  image-tool copy --all docker://reg.example/app:1 docker://reg.example/mirror/app:1",
                 "  image-tool copy oci:./layout:app docker-archive:app.tar:app:1",
-                "  image-tool copy --dest-compress zstd store:app docker://127.0.0.1:5000/app:zstd", "",
-                ExitCodes.HELP})
+                "  image-tool copy --dest-compress zstd store:app docker://127.0.0.1:5000/app:zstd"})
 final class CopyCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

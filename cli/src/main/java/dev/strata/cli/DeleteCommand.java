@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 + "tag of the repository that names the same manifest goes too: without --force the delete is "
                 + "refused when there are such tags, and they are named.",
         footer = {"", "Examples:", "  image-tool delete docker://127.0.0.1:5000/app:old",
-                "  image-tool delete --force docker://127.0.0.1:5000/app@sha256:...", "", ExitCodes.HELP})
+                "  image-tool delete --force docker://127.0.0.1:5000/app@sha256:..."})
 final class DeleteCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -29,12 +29,13 @@ import java.util.concurrent.Callable;
         description = "List what changed from LOWER_DIR to UPPER_DIR (A added, C changed, D deleted, like podman diff) "
                 + "and, with -o, write those changes as an OCI layer.",
         footer = {"", "Examples:", "  image-tool diff rootfs-before/ rootfs-after/",
-                "  image-tool diff -o layer.tar.zst --compression zstd before/ after/", "", ExitCodes.HELP})
+                "  image-tool diff -o layer.tar.zst --compression zstd before/ after/"})
 final class DiffCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "LOWER_DIR")
+    @Parameters(index = "0", paramLabel = "LOWER_DIR", description = "The tree before (e.g. the image's rootfs).")
     Path lower;
 
-    @Parameters(index = "1", paramLabel = "UPPER_DIR")
+    @Parameters(index = "1", paramLabel = "UPPER_DIR", description = "The tree after; read fd-relative, never "
+            + "following a symlink.")
     Path upper;
 
     @Option(names = {"-o", "--output"}, paramLabel = "LAYER_FILE", description = "Write the layer blob here.")

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "digest", mixinStandardHelpOptions = true,
         description = "Print the digest of the manifest (or index) REF names in its registry: a HEAD request, a GET "
                 + "when the registry sends no digest. Nothing is downloaded beyond that.",
-        footer = {"", "Examples:", "  image-tool digest docker://127.0.0.1:5000/app:1", "", ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool digest docker://127.0.0.1:5000/app:1"})
 final class DigestCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

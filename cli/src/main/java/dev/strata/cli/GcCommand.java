@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code image-tool gc}: removes layers no image uses, then blobs no name reaches. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Remove the layers no image, mount or pull in progress uses, then the blobs no image name "
-                + "reaches.", footer = {"", ExitCodes.HELP})
+                + "reaches.", footer = {"", "Examples:", "  image-tool gc", "  image-tool --root /srv/strata gc --json"})
 final class GcCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -22,7 +22,8 @@ public final class ImageTool implements Runnable {
             LoadCommand.class, ApplyCommand.class, DiffCommand.class,
             UnpackCommand.class, ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
             LoginCommand.class, LogoutCommand.class, DigestCommand.class, ListTagsCommand.class, CatalogCommand.class, TagCommand.class, DeleteCommand.class,
-            RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CommandLine.HelpCommand.class);
+            RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CompletionCommand.class,
+            CommandLine.HelpCommand.class);
     /**
      * Global options that take a value, which is not a command name even where it looks like one. The launcher
      * (src/main/dist/bin/image-tool) skips the same options to find the command word; LauncherTest checks both agree.
@@ -165,7 +166,29 @@ public final class ImageTool implements Runnable {
             }
             return ExitCodes.of(e);
         });
+        cli.setParameterExceptionHandler((e, badArgs) -> {
+            // A usage error: the problem, the one usage line, where the whole help is; not the whole help.
+            CommandLine cmd = e.getCommandLine();
+            java.io.PrintWriter err = cmd.getErr();
+            err.println("image-tool: error: " + e.getMessage());
+            String synopsis = cmd.getHelp().synopsis(0).trim();
+            err.println("usage: " + synopsis.replaceAll("\\s+", " "));
+            err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+            return ExitCodes.USAGE;
+        });
+        // Help as wide as the terminal (at least 100 columns), so examples are not broken inside a reference.
+        cli.setUsageHelpAutoWidth(true);
+        cli.setUsageHelpWidth(120);
         return cli.execute(args);
+    }
+
+    /** The whole command tree, for what needs every command (the completion script). */
+    static CommandLine fullCommandLine() {
+        CommandLine cli = new CommandLine(new ImageTool());
+        for (Class<?> command : COMMANDS) {
+            cli.addSubcommand(new CommandLine(command));
+        }
+        return cli;
     }
 
     /** The command class {@code args} name, or null when there is none or it is unknown, or help is asked for. */

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code image-tool images}: the names in the store. */
 @Command(name = "images", mixinStandardHelpOptions = true, description = "List the images in the store.",
-        footer = {"", ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool images", "  image-tool --root /srv/strata images --json"})
 final class ImagesCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -20,12 +20,12 @@ import java.util.concurrent.Callable;
         description = "Copy an image from an OCI image layout into the store (blobs verified, layers registered) and "
                 + "name it.",
         footer = {"", "Examples:", "  image-tool import oci:./layout:app",
-                "  image-tool --root /tmp/store import oci:./layout:app myapp:1.0", "", ExitCodes.HELP})
+                "  image-tool --root /tmp/store import oci:./layout:app myapp:1.0"})
 final class ImportCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;
 
-    @Parameters(index = "0", paramLabel = "oci:DIR[:NAME]")
+    @Parameters(index = "0", paramLabel = "oci:DIR[:NAME]", description = "The OCI layout (and the image in it) to add.")
     String source;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "Name in the store (default: the "

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
                 + "image in a registry (nothing is stored then).", "",
                 "Examples:", "  image-tool inspect docker.io/library/busybox:latest",
                 "  image-tool inspect --raw config oci:./layout:app",
-                "  image-tool inspect --json docker://127.0.0.1:5000/app:1", "", ExitCodes.HELP})
+                "  image-tool inspect --json docker://127.0.0.1:5000/app:1"})
 final class InspectCommand implements Callable<Integer> {
     /** Which document --raw prints. */
     enum Raw { manifest, config }
@@ -35,7 +35,8 @@ final class InspectCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;
 
-    @Parameters(index = "0", paramLabel = "IMAGE")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "A store image (any spelling pull accepts, or an "
+            + "ID prefix), oci:DIR[:NAME], or docker://REF.")
     String image;
 
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform to pick from a "

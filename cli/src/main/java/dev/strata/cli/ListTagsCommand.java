@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "list-tags", mixinStandardHelpOptions = true,
         description = "List the tags of a repository, one per line, following the registry's pages.",
         footer = {"", "Examples:", "  image-tool list-tags docker://127.0.0.1:5000/app",
-                "  image-tool list-tags --json docker.io/library/busybox", "", ExitCodes.HELP})
+                "  image-tool list-tags --json docker.io/library/busybox"})
 final class ListTagsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

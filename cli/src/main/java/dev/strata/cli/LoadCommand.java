@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
                 + "save) to the store, under each of its repo tags (an untagged image under its config digest). "
                 + "The archive holds no manifests: each image gets a new one; configs and DiffIDs are kept.",
         footer = {"", "Examples:", "  image-tool load -i busybox.tar", "  docker save app:1 | ... ; "
-                + "image-tool --root /srv/strata load -i app.tar", "", ExitCodes.HELP})
+                + "image-tool --root /srv/strata load -i app.tar"})
 final class LoadCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 "A wrong password is exit 4 and stores nothing. The password is read from standard input with "
                         + "--password-stdin, else asked for on the terminal; never from the command line."},
         footer = {"", "Examples:", "  echo \"$TOKEN\" | image-tool login --username ci --password-stdin reg.example",
-                "  image-tool login --authfile ./auth.json 127.0.0.1:5000", "", ExitCodes.HELP})
+                "  image-tool login --authfile ./auth.json 127.0.0.1:5000"})
 final class LoginCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -14,8 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "logout", mixinStandardHelpOptions = true,
         description = "Forget the credentials stored for REGISTRY (in the auth file and in the credential helper it "
                 + "names), or with --all every credential the auth file holds. Exit 3 when none were stored.",
-        footer = {"", "Examples:", "  image-tool logout 127.0.0.1:5000", "  image-tool logout --all", "",
-                ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool logout 127.0.0.1:5000", "  image-tool logout --all"})
 final class LogoutCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

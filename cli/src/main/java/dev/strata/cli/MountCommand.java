@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 + "directory). The mount outlives this command: release it with 'umount'. Mounting twice needs two "
                 + "umounts. Without IMAGE, list the mounted images.",
         footer = {"", "Examples:", "  cd \"$(image-tool --root /srv/strata mount docker.io/library/alpine:3.20)\"",
-                "  image-tool --root /srv/strata mount --json", "", ExitCodes.HELP})
+                "  image-tool --root /srv/strata mount --json"})
 final class MountCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

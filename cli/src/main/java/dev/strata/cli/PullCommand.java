@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
                 + "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json).", "",
                 "Examples:", "  image-tool pull docker.io/library/busybox:latest",
                 "  image-tool --root /tmp/store pull --platform linux/arm64/v8 127.0.0.1:5000/app:1",
-                "  image-tool pull -q --dest oci:./layout:app 127.0.0.1:5000/app@sha256:…", "", ExitCodes.HELP})
+                "  image-tool pull -q --dest oci:./layout:app 127.0.0.1:5000/app@sha256:…"})
 final class PullCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -23,8 +23,7 @@ import java.util.concurrent.Callable;
         description = "Push IMAGE (a store name, or oci:DIR[:NAME]) to the registry reference DEST: blobs the "
                 + "registry lacks, then the manifest (or the index with all its manifests) under DEST's tag.",
         footer = {"", "Examples:", "  image-tool push oci:./layout:app localhost:5000/team/app:1.0",
-                "  image-tool --root /srv/strata push docker.io/library/busybox:latest 127.0.0.1:5000/busybox:1", "",
-                ExitCodes.HELP})
+                "  image-tool --root /srv/strata push docker.io/library/busybox:latest 127.0.0.1:5000/busybox:1"})
 final class PushCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;
@@ -32,10 +31,11 @@ final class PushCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IMAGE")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "A store image or oci:DIR[:NAME].")
     String source;
 
-    @Parameters(index = "1", paramLabel = "DEST")
+    @Parameters(index = "1", paramLabel = "DEST", description = "The registry reference to push to (docker:// "
+            + "accepted).")
     String destination;
 
     @CommandLine.Mixin

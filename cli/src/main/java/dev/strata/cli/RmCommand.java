@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 @Command(name = "rm", aliases = "rmi", mixinStandardHelpOptions = true,
         description = "Remove images from the store by name. Layers that no other image (or mount, or pull in "
                 + "progress) uses are removed with them; blobs stay until gc.",
-        footer = {"", "A mounted image is refused (exit 8): umount it first.", "", ExitCodes.HELP})
+        footer = {"", "A mounted image is refused (exit 8): umount it first.", "", "Examples:",
+                "  image-tool rm docker.io/library/busybox:latest", "  image-tool rm 1cd38418251b"})
 final class RmCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 + "docker save archive that docker load, skopeo (docker-archive:) and image-tool load read. Layers "
                 + "are stored uncompressed, so each image gets a new manifest; configs and DiffIDs are kept.",
         footer = {"", "Examples:", "  image-tool save -o busybox.tar docker.io/library/busybox:latest",
-                "  image-tool save -o both.tar app:1 docker://127.0.0.1:5000/tools:2", "", ExitCodes.HELP})
+                "  image-tool save -o both.tar app:1 docker://127.0.0.1:5000/tools:2"})
 final class SaveCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "tag", mixinStandardHelpOptions = true,
         description = "Put the manifest SRC names under NEW_TAG in the same repository: the manifest's exact bytes "
                 + "are sent again, no blob is (the digest stays the same).",
-        footer = {"", "Examples:", "  image-tool tag docker://127.0.0.1:5000/app:1.0 stable", "", ExitCodes.HELP})
+        footer = {"", "Examples:", "  image-tool tag docker://127.0.0.1:5000/app:1.0 stable"})
 final class TagCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -16,12 +16,12 @@ import java.util.concurrent.Callable;
         description = "Release one mount of IMAGE (by name, or by the path 'mount' printed). The view is detached "
                 + "when its last mount is released, whichever process made them.",
         footer = {"", "Examples:", "  image-tool --root /srv/strata umount docker.io/library/alpine:3.20",
-                "  image-tool --root /srv/strata umount /srv/strata/overlay/layers/<id>/view", "", ExitCodes.HELP})
+                "  image-tool --root /srv/strata umount /srv/strata/overlay/layers/<id>/view"})
 final class UmountCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;
 
-    @Parameters(index = "0", paramLabel = "IMAGE|PATH")
+    @Parameters(index = "0", paramLabel = "IMAGE|PATH", description = "A mounted image, or the path mount printed.")
     String target;
 
     @Option(names = "--json", description = "Print {\"name\", \"remaining\"} as JSON.")

@@ -19,16 +19,16 @@ import java.util.concurrent.Callable;
                 + "whiteouts as deletions): the rootfs umoci unpack produces.",
         footer = {"", "IMAGE is a name in the store, or oci:DIR[:NAME] for an OCI image layout.", "",
                 "Examples:", "  image-tool unpack oci:./layout:app rootfs/",
-                "  image-tool --root /srv/strata unpack docker.io/library/busybox:latest rootfs/", "",
-                ExitCodes.HELP})
+                "  image-tool --root /srv/strata unpack docker.io/library/busybox:latest rootfs/"})
 final class UnpackCommand implements Callable<Integer> {
     @ParentCommand
     ImageTool tool;
 
-    @Parameters(index = "0", paramLabel = "IMAGE")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "A store image or oci:DIR[:NAME].")
     String image;
 
-    @Parameters(index = "1", paramLabel = "TARGET_DIR")
+    @Parameters(index = "1", paramLabel = "TARGET_DIR", description = "Where the rootfs goes: must not exist, or be "
+            + "empty; built beside it and renamed in when complete.")
     Path target;
 
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform to pick from a "

@@ -56,6 +56,26 @@ public record ImageManifest(int schemaVersion, String mediaType, String artifact
         return raw.length;
     }
 
+    /**
+     * Refuses a manifest with a layer whose media type is not a file-system layer this library knows (OCI's
+     * {@code tar}, {@code tar+gzip}, {@code tar+zstd} and their non-distributable forms, Docker's {@code diff.tar},
+     * {@code diff.tar.gzip} and foreign layers): such a blob is not applied by guessing its compression, as umoci
+     * refuses it too. Called before anything is applied; copying such a manifest between registries or layouts is
+     * fine.
+     *
+     * @throws InvalidImageException naming the descriptor
+     */
+    public void requireKnownLayers() {
+        for (int i = 0; i < layers.size(); i++) {
+            Descriptor l = layers.get(i);
+            if (!MediaType.isLayer(l.mediaType())) {
+                throw new dev.strata.image.InvalidImageException("layer " + i + " (" + l.digest() + ") of manifest "
+                        + digest + " has media type '" + l.mediaType() + "', which is not a file-system layer this "
+                        + "library can apply");
+            }
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ImageManifest m && schemaVersion == m.schemaVersion && mediaType.equals(m.mediaType)

@@ -52,6 +52,8 @@ final class Json {
      * @throws InvalidImageException with the JSON path where the syntax broke
      */
     static JsonField readObject(byte[] raw, String document) {
+        refuseByteOrderMark(raw, document);
+        countEntries(raw, document);
         try (JsonParser parser = FACTORY.createParser(raw)) {
             JsonNode root;
             try {
@@ -81,6 +83,51 @@ final class Json {
         } catch (IOException e) {
             // reading a byte array cannot fail with plain I/O; anything here is a syntax problem
             throw new InvalidImageException("$: unreadable JSON: " + e.getMessage() + " (" + document + ")", e);
+        }
+    }
+
+    /**
+     * Entries one array or object of a manifest, index or config may hold: history, layers, diff_ids, the manifests
+     * of an index, env, labels, annotations. Real images stay far below (history and layers are a few hundred at
+     * most); a 3 MB config of a million history entries would otherwise become a tree of hundreds of MB.
+     */
+    static final int MAX_ENTRIES = 10_000;
+
+    /**
+     * Counts every array's and object's entries on a streaming pass before any tree is built, and refuses the first
+     * over {@link #MAX_ENTRIES}, naming its JSON path. Syntax errors are left to the real parse.
+     */
+    private static void countEntries(byte[] raw, String document) {
+        try (JsonParser p = FACTORY.createParser(raw)) {
+            int[] counts = new int[MAX_NESTING_DEPTH + 2];
+            int depth = 0;
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (depth > 0 && t != JsonToken.END_ARRAY && t != JsonToken.END_OBJECT
+                        && t != JsonToken.FIELD_NAME && ++counts[depth] > MAX_ENTRIES) {
+                    throw new InvalidImageException(pathOf(p.getParsingContext().getParent()) + ": more than "
+                            + MAX_ENTRIES + " entries in one list or object (" + document + ")");
+                }
+                if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+                    depth++;
+                    counts[depth] = 0;
+                } else if (t == JsonToken.END_ARRAY || t == JsonToken.END_OBJECT) {
+                    depth--;
+                }
+            }
+        } catch (IOException e) {
+            // malformed: the parse that follows reports it with its path
+        }
+    }
+
+    /** A byte-order mark before the JSON is an error, as Go's encoding/json (the registries' peers) makes it. */
+    private static void refuseByteOrderMark(byte[] raw, String document) {
+        boolean utf8 = raw.length >= 3 && (raw[0] & 0xff) == 0xEF && (raw[1] & 0xff) == 0xBB && (raw[2] & 0xff) == 0xBF;
+        boolean utf16 = raw.length >= 2 && (((raw[0] & 0xff) == 0xFE && (raw[1] & 0xff) == 0xFF)
+                || ((raw[0] & 0xff) == 0xFF && (raw[1] & 0xff) == 0xFE));
+        if (utf8 || utf16) {
+            throw new InvalidImageException("$: the document starts with a byte-order mark; JSON documents are plain "
+                    + "UTF-8 (" + document + ")");
         }
     }
 

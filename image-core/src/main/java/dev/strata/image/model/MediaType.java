@@ -26,6 +26,8 @@ public final class MediaType {
     public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+    /** Docker's uncompressed layer (as some tools write from {@code docker save} archives). */
+    public static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
     public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     public static final String DOCKER_LAYER_FOREIGN_GZIP = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
     public static final String DOCKER_MANIFEST_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
@@ -36,7 +38,7 @@ public final class MediaType {
     private static final Set<String> CONFIGS = Set.of(OCI_CONFIG, DOCKER_CONFIG);
     private static final Set<String> LAYERS = Set.of(OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD,
             OCI_LAYER_NONDISTRIBUTABLE, OCI_LAYER_NONDISTRIBUTABLE_GZIP, OCI_LAYER_NONDISTRIBUTABLE_ZSTD,
-            DOCKER_LAYER_GZIP, DOCKER_LAYER_FOREIGN_GZIP);
+            DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_LAYER_FOREIGN_GZIP);
     private static final Set<String> SCHEMA1 = Set.of(DOCKER_MANIFEST_SCHEMA1, DOCKER_MANIFEST_SCHEMA1_SIGNED);
 
     /** An OCI image index or a Docker manifest list. */

@@ -74,6 +74,7 @@ public final class Puller {
         try (LayerLease lease = store.lease()) {
             // The lease protects the manifest and all below it from a gc until the image is named.
             s = start(ref, store.content(), options, manifest -> store.holdContent(manifest, lease));
+            s.document().requireKnownLayers(); // before any layer is downloaded to be applied
             StorePull layers = new StorePull(store, s.client(), ref.repository(), s.document(), s.config(), lease,
                     options);
             try {

@@ -266,6 +266,7 @@ public final class Store implements AutoCloseable {
     private ImageRecord addImage(String name, Digest manifestDigest, ProgressListener listener, LayerLease lease)
             throws IOException {
         ImageManifest manifest = Manifests.parseManifest(content.readSmall(manifestDigest), null);
+        manifest.requireKnownLayers();
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
         List<Digest> chain = ChainId.all(config.diffIds());
@@ -618,6 +619,7 @@ public final class Store implements AutoCloseable {
      * {@code target} as it was, with nothing of the layers before it.
      */
     public static void unpack(ContentStore content, ImageManifest manifest, Path target) throws IOException {
+        manifest.requireKnownLayers();
         ImageConfig config = Manifests.parseConfig(content.readSmall(manifest.config().digest()));
         checkLayerCount(manifest, config);
         try (StagedDirectory staged = StagedDirectory.begin(target)) {
