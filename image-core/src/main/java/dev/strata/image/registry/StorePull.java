@@ -305,7 +305,7 @@ final class StorePull {
     /** Applies the stored blob into a layer prepared up front (its download did not stream into it). */
     private void applyFromContentInto(PreparedLayer layer, Descriptor blob) throws IOException {
         listener.onEvent(new ProgressEvent.Extracting(blob.digest()));
-        try (InputStream in = store.content().open(blob.digest(), false)) {
+        try (InputStream in = Store.openForApply(store.content(), blob)) {
             Store.checkBlob(blob, layer.apply(in));
         }
     }
