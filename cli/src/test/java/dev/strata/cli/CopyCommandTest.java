@@ -230,6 +230,26 @@ class CopyCommandTest {
         assertThat(ok("--root", root, "images").out()).contains(appRef).contains(multiRef);
     }
 
+    /** A dir: image another user can write to: a FIFO as a blob fails fast, a symlinked manifest.json is refused. */
+    @Test
+    void hostileDirImagesAreRefusedWithoutHangingOrFollowing() throws Exception {
+        Path dir = tmp.resolve("d");
+        ok("copy", "docker://" + appRef, "dir:" + dir);
+        Path layer = dir.resolve(app.manifest().layers().get(0).digest().encoded());
+        Files.delete(layer);
+        Proc.ok(null, "mkfifo", layer.toString());
+        CliRun fifo = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> CliRun.of("copy", "dir:" + dir, "oci:" + tmp.resolve("o1") + ":t"));
+        assertThat(fifo.code()).as(fifo.err()).isEqualTo(6);
+        assertThat(fifo.err()).contains("FIFO");
+        Path secret = Files.writeString(tmp.resolve("secret.json"), "{\"schemaVersion\":2}");
+        Files.delete(dir.resolve("manifest.json"));
+        Files.createSymbolicLink(dir.resolve("manifest.json"), secret);
+        CliRun link = CliRun.of("copy", "dir:" + dir, "oci:" + tmp.resolve("o2") + ":t");
+        assertThat(link.code()).as(link.err()).isEqualTo(6);
+        assertThat(link.err()).contains("symbolic link");
+    }
+
     /** A docker archive whose manifest.json names files outside it, or is compressed: refused, nothing written. */
     @Test
     void hostileDockerArchivesAreRefused() throws Exception {

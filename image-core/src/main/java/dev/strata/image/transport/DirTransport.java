@@ -5,6 +5,7 @@ import dev.strata.image.NotFoundException;
 import dev.strata.image.digest.Digest;
 import dev.strata.image.digest.DigestAlgorithm;
 import dev.strata.image.digest.VerifyingInputStream;
+import dev.strata.image.fs.NoFollowDir;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ManifestDocument;
 import dev.strata.image.model.Manifests;
@@ -12,18 +13,15 @@ import dev.strata.image.model.Manifests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * skopeo's {@code dir:} format: {@code version}, {@code manifest.json} (the root manifest or index) and one file per
  * blob named by its hex digest ({@code <alg>-<hex>} for other algorithms than sha256); the manifests of an index as
- * {@code <hex>.manifest.json}. Files are never read or written through a symlink: reads refuse one, writes go to a
- * new temporary file ({@code O_EXCL}) renamed over the name.
+ * {@code <hex>.manifest.json}. The directory may be another user's to write into, so its files are reached by name
+ * through {@link NoFollowDir}: never through a symlink, never a FIFO opened, new files {@code O_EXCL} renamed into
+ * place.
  */
 final class DirTransport {
     static final String VERSION = "Directory Transport Version: 1.1\n";
@@ -35,15 +33,20 @@ final class DirTransport {
         return d.algorithm() == DigestAlgorithm.SHA256 ? d.encoded() : d.algorithm().ociName() + "-" + d.encoded();
     }
 
+    private static NoFollowDir open(Path dir) throws IOException {
+        return NoFollowDir.open(dir, InvalidImageException::new);
+    }
+
+    /**
+     * The regular file {@code name} of {@code dir}: a symlink, FIFO or device planted under that name is refused
+     * (opened {@code O_NOFOLLOW|O_NONBLOCK}, fstat-checked), so a read never leaves the directory or hangs.
+     */
     static InputStream read(Path dir, String name) throws IOException {
-        Path p = dir.resolve(name);
-        if (Files.isSymbolicLink(p)) {
-            throw new InvalidImageException(p + " is a symbolic link; dir: images hold regular files only");
-        }
-        try {
-            return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            throw new NotFoundException(p + " does not exist", e);
+        try (NoFollowDir d = open(dir)) {
+            if (d.stat(name).isEmpty()) {
+                throw new NotFoundException(dir.resolve(name) + " does not exist");
+            }
+            return d.openRead(name).stream();
         }
     }
 
@@ -58,20 +61,26 @@ final class DirTransport {
         }
     }
 
-    /** Writes {@code in} to {@code dir/name} through a new temporary file renamed into place. */
+    /**
+     * Writes {@code in} to {@code dir/name}: a new file ({@code O_EXCL}, never through a planted name) renamed over
+     * the name within the directory.
+     */
     static void write(Path dir, String name, InputStream in) throws IOException {
-        Path tmp = Files.createTempFile(dir, ".strata-", ".tmp");
-        try {
-            try (var out = Files.newOutputStream(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                in.transferTo(out);
-            }
+        byte[] random = new byte[6];
+        new java.security.SecureRandom().nextBytes(random);
+        String tmp = ".strata-" + java.util.HexFormat.of().formatHex(random) + ".tmp";
+        try (NoFollowDir d = open(dir)) {
             try {
-                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                try (java.nio.channels.FileChannel ch = d.createChannel(tmp, 0644);
+                     java.io.OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                    in.transferTo(out);
+                    out.flush();
+                    ch.force(true);
+                }
+                d.rename(tmp, d, name);
+            } finally {
+                d.unlink(tmp);
             }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
@@ -116,9 +125,12 @@ final class DirTransport {
 
         @Override
         public boolean hasBlob(Descriptor blob) throws IOException {
-            Path p = dir.resolve(blobName(blob.digest()));
-            if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || Files.size(p) != blob.size()) {
-                return false;
+            try (NoFollowDir d = open(dir)) {
+                var st = d.stat(blobName(blob.digest()));
+                if (st.isEmpty() || st.get().type() != dev.strata.image.fs.FileType.REGULAR
+                        || st.get().size() != blob.size()) {
+                    return false;
+                }
             }
             try (InputStream in = new VerifyingInputStream(read(dir, blobName(blob.digest())), blob.digest(),
                     blob.size())) {
