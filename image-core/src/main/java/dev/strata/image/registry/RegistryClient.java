@@ -84,6 +84,7 @@ public final class RegistryClient {
             HttpClient.Builder b = HttpClient.newBuilder()
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .connectTimeout(options.connectTimeout());
+            b.proxy(options.proxy().selector());
             if (extraCas != null) {
                 b.sslContext(extraCas);
             } else if (scheme.equals("http")) {
@@ -91,7 +92,7 @@ public final class RegistryClient {
             }
             return b.build();
         });
-        this.direct = new DirectTransport(extraCas, options.connectTimeout());
+        this.direct = new DirectTransport(extraCas, options.connectTimeout(), options.proxy());
         this.authenticator = new Authenticator(registry, options.credentials(), http, options.retryPolicy(),
                 options.requestTimeout(), options.transferLimits(), options.userAgent(), clock);
     }

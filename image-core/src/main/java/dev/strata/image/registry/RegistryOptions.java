@@ -23,10 +23,11 @@ import java.util.Objects;
  * @param userAgent      {@code User-Agent} header value
  * @param transferLimits deadlines for whole documents and the minimum throughput of blobs: a registry that drips
  *                       bytes is treated as stalled (see {@link TransferLimits})
+ * @param proxy          the forward proxy of each request ({@link ProxyConfig}: HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
  */
 public record RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
                               Duration connectTimeout, Duration requestTimeout, String userAgent,
-                              TransferLimits transferLimits) {
+                              TransferLimits transferLimits, ProxyConfig proxy) {
 
     /** Scheme selection; see the class comment. */
     public enum Transport { AUTO, HTTPS, HTTP }
@@ -39,6 +40,15 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(userAgent, "userAgent");
         Objects.requireNonNull(transferLimits, "transferLimits");
+        Objects.requireNonNull(proxy, "proxy");
+    }
+
+    /** Proxies from the environment ({@link ProxyConfig#fromEnvironment()}). */
+    public RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
+                           Duration connectTimeout, Duration requestTimeout, String userAgent,
+                           TransferLimits transferLimits) {
+        this(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent, transferLimits,
+                ProxyConfig.fromEnvironment());
     }
 
     /** With {@link TransferLimits#defaults()}. */
@@ -54,7 +64,8 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
      */
     public static RegistryOptions defaults() {
         return new RegistryOptions(Transport.AUTO, null, CredentialStore.defaults(), RetryPolicy.defaults(),
-                Duration.ofSeconds(30), Duration.ofSeconds(60), "strata/0.1", TransferLimits.fromSystemProperties());
+                Duration.ofSeconds(30), Duration.ofSeconds(60), "strata/0.1", TransferLimits.fromSystemProperties(),
+                ProxyConfig.fromEnvironment());
     }
 
     /** Anonymous, no credential files consulted: for tests and callers that pass credentials explicitly. */
@@ -64,7 +75,7 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
 
     public RegistryOptions withTransport(Transport t) {
         return new RegistryOptions(t, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits);
+                userAgent, transferLimits, proxy);
     }
 
     /** {@code tlsVerify=false} means plain HTTP (an insecure registry); true restores the default. */
@@ -74,26 +85,32 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
 
     public RegistryOptions withCertDir(Path dir) {
         return new RegistryOptions(transport, dir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits);
+                userAgent, transferLimits, proxy);
     }
 
     public RegistryOptions withCredentials(CredentialStore store) {
         return new RegistryOptions(transport, certDir, store, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits);
+                userAgent, transferLimits, proxy);
     }
 
     public RegistryOptions withRetryPolicy(RetryPolicy policy) {
         return new RegistryOptions(transport, certDir, credentials, policy, connectTimeout, requestTimeout,
-                userAgent, transferLimits);
+                userAgent, transferLimits, proxy);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
         return new RegistryOptions(transport, certDir, credentials, retryPolicy, connect, request,
-                userAgent, transferLimits);
+                userAgent, transferLimits, proxy);
+    }
+
+    /** Through {@code p} instead of the environment's proxies ({@link ProxyConfig#none()}: always direct). */
+    public RegistryOptions withProxy(ProxyConfig p) {
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits, p);
     }
 
     public RegistryOptions withTransferLimits(TransferLimits limits) {
         return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, limits);
+                userAgent, limits, proxy);
     }
 }
