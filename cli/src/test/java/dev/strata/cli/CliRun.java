@@ -6,6 +6,15 @@ import java.nio.charset.StandardCharsets;
 
 /** Runs {@code image-tool} in-process and captures its exit code, stdout and stderr. */
 record CliRun(int code, String out, String err) {
+    /** Runs {@code args} and fails the test, showing stderr, unless the exit code is 0. */
+    static CliRun ok(String... args) {
+        CliRun r = of(args);
+        if (r.code() != 0) {
+            throw new AssertionError("image-tool " + String.join(" ", args) + " exited " + r.code() + ":\n" + r.err());
+        }
+        return r;
+    }
+
     static synchronized CliRun of(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;

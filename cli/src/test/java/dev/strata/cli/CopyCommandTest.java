@@ -60,12 +60,6 @@ class CopyCommandTest {
         }
     }
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
-        return r;
-    }
-
     private static String skopeo(String... args) {
         String[] cmd = new String[args.length + 2];
         cmd[0] = "skopeo";
@@ -87,20 +81,20 @@ class CopyCommandTest {
         String ociArchive = "oci-archive:" + tmp.resolve("app-oci.tar") + ":app";
         Path dockerFile = tmp.resolve("app-docker.tar");
 
-        assertThat(ok("copy", "-q", "docker://" + appRef, layout).out().trim()).isEqualTo(original);
-        assertThat(ok("copy", "-q", layout, ociArchive).out().trim()).isEqualTo(original);
+        assertThat(CliRun.ok("copy", "-q", "docker://" + appRef, layout).out().trim()).isEqualTo(original);
+        assertThat(CliRun.ok("copy", "-q", layout, ociArchive).out().trim()).isEqualTo(original);
         assertThat(skopeo("inspect", "--format", "{{.Digest}}", ociArchive).trim()).isEqualTo(original);
 
-        CliRun toDocker = ok("copy", ociArchive, "docker-archive:" + dockerFile + ":example.com/app:1");
+        CliRun toDocker = CliRun.ok("copy", ociArchive, "docker-archive:" + dockerFile + ":example.com/app:1");
         assertThat(toDocker.err()).contains("re-encoded as none");
         String configOut = skopeo("inspect", "--raw", "--config", "docker-archive:" + dockerFile);
         assertThat(configOut.trim()).isEqualTo(new String(app.config(), StandardCharsets.UTF_8).trim());
 
-        CliRun load = ok("--root", root, "--driver", "vfs", "load", "-i", dockerFile.toString());
+        CliRun load = CliRun.ok("--root", root, "--driver", "vfs", "load", "-i", dockerFile.toString());
         assertThat(load.out()).contains("Loaded image example.com/app:1");
         assertThat(load.err()).contains("holds no manifest");
 
-        String back = ok("--root", root, "copy", "-q", "store:example.com/app:1",
+        String back = CliRun.ok("--root", root, "copy", "-q", "store:example.com/app:1",
                 "docker://" + registry.host() + "/back/app:1").out().trim();
         assertThat(back).isNotEqualTo(original);
         String config = skopeo("inspect", "--raw", "--config", "--tls-verify=false",
@@ -108,17 +102,17 @@ class CopyCommandTest {
         assertThat(config.trim()).as("config, and so the DiffIDs, unchanged")
                 .isEqualTo(new String(app.config(), StandardCharsets.UTF_8).trim());
         Path rootfs = tmp.resolve("rootfs");
-        ok("--root", root, "unpack", "example.com/app:1", rootfs.toString());
+        CliRun.ok("--root", root, "unpack", "example.com/app:1", rootfs.toString());
         assertThat(Files.readString(rootfs.resolve("etc/motd"))).isEqualTo("copied by strata\n");
     }
 
     @Test
     void skopeoAndUmociReadWhatCopyWrites() throws Exception {
         Path dockerFile = tmp.resolve("d.tar");
-        ok("copy", "docker://" + appRef, "docker-archive:" + dockerFile + ":app:1");
+        CliRun.ok("copy", "docker://" + appRef, "docker-archive:" + dockerFile + ":app:1");
         skopeo("copy", "-q", "docker-archive:" + dockerFile, "oci:" + tmp.resolve("sk") + ":x");
         Path layout = tmp.resolve("ours");
-        ok("copy", "docker://" + appRef, "oci:" + layout + ":t");
+        CliRun.ok("copy", "docker://" + appRef, "oci:" + layout + ":t");
         if (Capabilities.isRoot() || Capabilities.inCi()) {
             Capabilities.requireTool("umoci");
             Proc.ok(null, "umoci", "unpack", "--image", layout + ":t", tmp.resolve("bundle").toString());
@@ -134,11 +128,11 @@ class CopyCommandTest {
         Path ociFile = tmp.resolve("sk-oci.tar");
         skopeo("copy", "-q", "--src-tls-verify=false", "docker://" + appRef, "docker-archive:" + dockerFile + ":a/b:1");
         skopeo("copy", "-q", "--src-tls-verify=false", "docker://" + appRef, "oci-archive:" + ociFile + ":t");
-        ok("copy", "docker-archive:" + dockerFile + ":a/b:1", "oci:" + tmp.resolve("l1") + ":t");
-        ok("copy", "docker-archive:" + dockerFile + ":@0", "oci:" + tmp.resolve("l2") + ":t");
-        String kept = ok("copy", "-q", "oci-archive:" + ociFile + ":t", "oci:" + tmp.resolve("l3") + ":t").out();
+        CliRun.ok("copy", "docker-archive:" + dockerFile + ":a/b:1", "oci:" + tmp.resolve("l1") + ":t");
+        CliRun.ok("copy", "docker-archive:" + dockerFile + ":@0", "oci:" + tmp.resolve("l2") + ":t");
+        String kept = CliRun.ok("copy", "-q", "oci-archive:" + ociFile + ":t", "oci:" + tmp.resolve("l3") + ":t").out();
         assertThat(kept.trim()).isEqualTo(app.manifest().digest().toString());
-        CliRun unpack = ok("unpack", "oci:" + tmp.resolve("l1") + ":t", tmp.resolve("r1").toString());
+        CliRun unpack = CliRun.ok("unpack", "oci:" + tmp.resolve("l1") + ":t", tmp.resolve("r1").toString());
         assertThat(unpack.code()).isZero();
         assertThat(Files.readString(tmp.resolve("r1/etc/motd"))).isEqualTo("copied by strata\n");
     }
@@ -146,12 +140,12 @@ class CopyCommandTest {
     @Test
     void dirFormatIsReadAndWrittenLikeSkopeos() throws Exception {
         Path ours = tmp.resolve("ours-dir");
-        ok("copy", "--all", "docker://" + multiRef, "dir:" + ours);
+        CliRun.ok("copy", "--all", "docker://" + multiRef, "dir:" + ours);
         assertThat(Files.readString(ours.resolve("version"))).isEqualTo("Directory Transport Version: 1.1\n");
         skopeo("copy", "-q", "--all", "dir:" + ours, "oci:" + tmp.resolve("from-ours") + ":t");
         Path theirs = tmp.resolve("skopeo-dir");
         skopeo("copy", "-q", "--src-tls-verify=false", "--all", "docker://" + multiRef, "dir:" + theirs);
-        String digest = ok("copy", "-q", "--all", "dir:" + theirs, "oci:" + tmp.resolve("from-theirs") + ":t")
+        String digest = CliRun.ok("copy", "-q", "--all", "dir:" + theirs, "oci:" + tmp.resolve("from-theirs") + ":t")
                 .out().trim();
         assertThat(skopeo("inspect", "--format", "{{.Digest}}", "--tls-verify=false", "docker://" + multiRef).trim())
                 .isEqualTo(digest);
@@ -161,7 +155,7 @@ class CopyCommandTest {
     void allCopiesTheIndexWithEveryPlatformAndKeepsItsDigest() throws Exception {
         Path layout = tmp.resolve("multi");
         String index = skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + multiRef);
-        String digest = ok("copy", "-q", "--all", "docker://" + multiRef, "oci:" + layout + ":v1").out().trim();
+        String digest = CliRun.ok("copy", "-q", "--all", "docker://" + multiRef, "oci:" + layout + ":v1").out().trim();
         assertThat(skopeo("inspect", "--raw", "oci:" + layout + ":v1")).isEqualTo(index);
         assertThat(skopeo("inspect", "--format", "{{.Digest}}", "--tls-verify=false", "docker://" + multiRef).trim())
                 .isEqualTo(digest);
@@ -169,7 +163,7 @@ class CopyCommandTest {
             skopeo("--override-os", "linux", "--override-arch", platform.split("/")[1], "copy", "-q",
                     "oci:" + layout + ":v1", "oci:" + tmp.resolve("one-" + platform.split("/")[1]) + ":x");
         }
-        String one = ok("copy", "-q", "--platform", "linux/arm64/v8", "docker://" + multiRef,
+        String one = CliRun.ok("copy", "-q", "--platform", "linux/arm64/v8", "docker://" + multiRef,
                 "oci:" + tmp.resolve("arm") + ":x").out().trim();
         assertThat(one).as("without --all the destination names the platform's manifest, not the index")
                 .isEqualTo(arm.manifest().digest().toString());
@@ -178,7 +172,7 @@ class CopyCommandTest {
     @Test
     void copyBetweenRepositoriesOfOneRegistryMountsEveryBlobAndUploadsNone() {
         int before = registry.requests().size();
-        ok("copy", "docker://" + appRef, "docker://" + registry.host() + "/other/app:1");
+        CliRun.ok("copy", "docker://" + appRef, "docker://" + registry.host() + "/other/app:1");
         List<String> requests = registry.requests().subList(before, registry.requests().size());
         assertThat(requests).filteredOn(r -> r.startsWith("PATCH") || (r.startsWith("PUT") && r.contains("/blobs/")))
                 .as("no blob bytes sent").isEmpty();
@@ -202,15 +196,15 @@ class CopyCommandTest {
     @Test
     void destCompressReencodesLayersAndKeepsConfigAndDiffIds() throws Exception {
         String dest = "docker://" + registry.host() + "/zstd/app:1";
-        CliRun r = ok("copy", "--dest-compress", "zstd", "--dest-compress-level", "19", "docker://" + appRef, dest);
+        CliRun r = CliRun.ok("copy", "--dest-compress", "zstd", "--dest-compress-level", "19", "docker://" + appRef, dest);
         assertThat(r.err()).contains("re-encoded as zstd");
         String manifest = skopeo("inspect", "--raw", "--tls-verify=false", dest);
         assertThat(manifest).contains("application/vnd.oci.image.layer.v1.tar+zstd");
         String config = skopeo("inspect", "--raw", "--config", "--tls-verify=false", dest);
         assertThat(config.trim()).isEqualTo(new String(app.config(), StandardCharsets.UTF_8).trim());
         String root = tmp.resolve("store").toString();
-        ok("--root", root, "--driver", "vfs", "pull", "-q", registry.host() + "/zstd/app:1");
-        ok("--root", root, "unpack", registry.host() + "/zstd/app:1", tmp.resolve("rootfs").toString());
+        CliRun.ok("--root", root, "--driver", "vfs", "pull", "-q", registry.host() + "/zstd/app:1");
+        CliRun.ok("--root", root, "unpack", registry.host() + "/zstd/app:1", tmp.resolve("rootfs").toString());
         assertThat(Files.readString(tmp.resolve("rootfs/etc/motd"))).isEqualTo("copied by strata\n");
         CliRun bad = CliRun.of("copy", "--dest-compress", "gzip", "--dest-compress-level", "12",
                 "docker://" + appRef, "oci:" + tmp.resolve("x") + ":t");
@@ -221,20 +215,20 @@ class CopyCommandTest {
     void saveWritesSeveralImagesIntoOneArchiveThatLoadRestores() throws Exception {
         Path file = tmp.resolve("two.tar");
         String root = tmp.resolve("store").toString();
-        ok("save", "-o", file.toString(), "docker://" + appRef,
+        CliRun.ok("save", "-o", file.toString(), "docker://" + appRef,
                 "docker://" + registry.host() + "/src/multi:v1");
         String manifestJson = Proc.ok(null, "tar", "-xOf", file.toString(), "manifest.json");
         assertThat(manifestJson).contains(registry.host() + "/src/app:1").contains(registry.host() + "/src/multi:v1");
-        CliRun load = ok("--root", root, "--driver", "vfs", "load", "-i", file.toString());
+        CliRun load = CliRun.ok("--root", root, "--driver", "vfs", "load", "-i", file.toString());
         assertThat(load.out()).contains("Loaded image " + appRef).contains("Loaded image " + multiRef);
-        assertThat(ok("--root", root, "images").out()).contains(appRef).contains(multiRef);
+        assertThat(CliRun.ok("--root", root, "images").out()).contains(appRef).contains(multiRef);
     }
 
     /** A dir: image another user can write to: a FIFO as a blob fails fast, a symlinked manifest.json is refused. */
     @Test
     void hostileDirImagesAreRefusedWithoutHangingOrFollowing() throws Exception {
         Path dir = tmp.resolve("d");
-        ok("copy", "docker://" + appRef, "dir:" + dir);
+        CliRun.ok("copy", "docker://" + appRef, "dir:" + dir);
         Path layer = dir.resolve(app.manifest().layers().get(0).digest().encoded());
         Files.delete(layer);
         Proc.ok(null, "mkfifo", layer.toString());

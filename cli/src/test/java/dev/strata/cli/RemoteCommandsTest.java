@@ -59,12 +59,6 @@ class RemoteCommandsTest {
         }
     }
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
-        return r;
-    }
-
     /** stdout as bytes: --raw must be exactly the document. */
     private static byte[] rawOut(String... args) {
         PrintStream old = System.out;
@@ -84,7 +78,7 @@ class RemoteCommandsTest {
     void inspectOfARegistryImageShowsItAndStoresNothing() throws Exception {
         String ref = "docker://" + registry.host() + "/remote/multi:v1";
         Path root = tmp.resolve("store");
-        CliRun json = ok("--root", root.toString(), "inspect", "--json", "--platform", "linux/arm64/v8", ref);
+        CliRun json = CliRun.ok("--root", root.toString(), "inspect", "--json", "--platform", "linux/arm64/v8", ref);
         assertThat(json.out()).contains("\"platforms\"").contains("linux/amd64").contains("linux/arm64/v8")
                 .contains("\"manifestDigest\" : \"" + arm.manifest().digest() + "\"")
                 .contains("\"tags\" : [ \"v1\" ]");
@@ -99,7 +93,7 @@ class RemoteCommandsTest {
     @Test
     void digestIsTheManifestDigestFromAHead() {
         int before = registry.requests().size();
-        CliRun r = ok("digest", "docker://" + registry.host() + "/remote/app:3");
+        CliRun r = CliRun.ok("digest", "docker://" + registry.host() + "/remote/app:3");
         assertThat(r.out().trim()).isEqualTo(app.manifest().digest().toString());
         assertThat(registry.requests().subList(before, registry.requests().size()))
                 .as("one HEAD, no GET of the manifest").allMatch(q -> !q.startsWith("GET /v2/remote/app/manifests"));
@@ -107,16 +101,16 @@ class RemoteCommandsTest {
 
     @Test
     void listTagsListsEveryTag() {
-        CliRun r = ok("list-tags", "docker://" + registry.host() + "/remote/app");
+        CliRun r = CliRun.ok("list-tags", "docker://" + registry.host() + "/remote/app");
         assertThat(r.out().lines().toList()).containsExactlyInAnyOrder("1", "2", "3", "4", "5");
-        CliRun json = ok("list-tags", "--json", registry.host() + "/remote/app");
+        CliRun json = CliRun.ok("list-tags", "--json", registry.host() + "/remote/app");
         assertThat(json.out()).contains("\"tags\" : [").contains("\"4\"");
         assertThat(CliRun.of("list-tags", "docker://" + registry.host() + "/no/such").code()).isEqualTo(3);
     }
 
     @Test
     void catalogListsTheRepositories() {
-        CliRun r = ok("catalog", registry.host());
+        CliRun r = CliRun.ok("catalog", registry.host());
         assertThat(r.out().lines().toList()).contains("remote/app", "remote/multi");
         RegistryClient client = RegistryClient.create(registry.host(), RegistryOptions.anonymous());
         int before = registry.requests().size();
@@ -130,7 +124,7 @@ class RemoteCommandsTest {
     @Test
     void tagSendsTheManifestAgainAndNoBlob() {
         int before = registry.requests().size();
-        ok("tag", "docker://" + registry.host() + "/remote/app:1", "stable");
+        CliRun.ok("tag", "docker://" + registry.host() + "/remote/app:1", "stable");
         List<String> sent = registry.requests().subList(before, registry.requests().size());
         assertThat(sent).filteredOn(q -> q.contains("/blobs/")).isEmpty();
         assertThat(registry.inspect("remote/app", "stable")).contains(app.manifest().digest().toString());
@@ -146,8 +140,8 @@ class RemoteCommandsTest {
         CliRun refused = CliRun.of("delete", a);
         assertThat(refused.code()).as(refused.err()).isEqualTo(8);
         assertThat(refused.err()).contains("b").contains("--force");
-        assertThat(ok("digest", a).out()).isNotBlank();
-        CliRun forced = ok("delete", "--force", a);
+        assertThat(CliRun.ok("digest", a).out()).isNotBlank();
+        CliRun forced = CliRun.ok("delete", "--force", a);
         assertThat(forced.out()).contains("Deleted").contains("b");
         assertThat(CliRun.of("digest", a).code()).isEqualTo(3);
         assertThat(CliRun.of("digest", "docker://" + registry.host() + "/remote/del:b").code()).isEqualTo(3);

@@ -53,28 +53,22 @@ class StoredLayersTest {
         }
     }
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
-        return r;
-    }
-
     @Test
     void reencodedImageReusesStoredLayersAndStillUnpacksAndPushes() throws Exception {
         String root = tmp.resolve("store").toString();
-        ok("--root", root, "--driver", "vfs", "pull", "-q", gzipRef);
-        CliRun second = ok("--root", root, "--driver", "vfs", "pull", "--json", zstdRef);
+        CliRun.ok("--root", root, "--driver", "vfs", "pull", "-q", gzipRef);
+        CliRun second = CliRun.ok("--root", root, "--driver", "vfs", "pull", "--json", zstdRef);
         assertThat(second.out()).as("no layer blob downloaded").contains("\"downloaded\" : 0");
         Path a = tmp.resolve("a");
         Path b = tmp.resolve("b");
-        ok("--root", root, "unpack", gzipRef, a.toString());
-        ok("--root", root, "unpack", zstdRef, b.toString());
+        CliRun.ok("--root", root, "unpack", gzipRef, a.toString());
+        CliRun.ok("--root", root, "unpack", zstdRef, b.toString());
         assertThat(TreeSnapshot.describe(b, TreeSnapshot.Options.NO_DIR_MTIMES))
                 .isEqualTo(TreeSnapshot.describe(a, TreeSnapshot.Options.NO_DIR_MTIMES));
-        assertThat(ok("--root", root, "inspect", zstdRef).out()).contains("missingBlobs");
+        assertThat(CliRun.ok("--root", root, "inspect", zstdRef).out()).contains("missingBlobs");
 
         String dest = registry.host() + "/pushed/app:1";
-        CliRun push = ok("--root", root, "push", zstdRef, "docker://" + dest);
+        CliRun push = CliRun.ok("--root", root, "push", zstdRef, "docker://" + dest);
         assertThat(push.err()).contains("written again").contains("new DiffIDs");
         String config = Proc.ok(null, "skopeo", "inspect", "--raw", "--config", "--tls-verify=false",
                 "docker://" + dest);
@@ -82,8 +76,8 @@ class StoredLayersTest {
                 .contains("\"architecture\":\"amd64\"").doesNotContain(app.manifest().layers().get(0).digest()
                         .toString());
         Path c = tmp.resolve("c");
-        ok("copy", "docker://" + dest, "oci:" + tmp.resolve("back") + ":t");
-        ok("unpack", "oci:" + tmp.resolve("back") + ":t", c.toString());
+        CliRun.ok("copy", "docker://" + dest, "oci:" + tmp.resolve("back") + ":t");
+        CliRun.ok("unpack", "oci:" + tmp.resolve("back") + ":t", c.toString());
         assertThat(TreeSnapshot.describe(c, TreeSnapshot.Options.NO_DIR_MTIMES))
                 .isEqualTo(TreeSnapshot.describe(a, TreeSnapshot.Options.NO_DIR_MTIMES));
     }
@@ -91,13 +85,13 @@ class StoredLayersTest {
     @Test
     void afterGcRemovedTheBlobsTheImageStillUnpacksAndPushes() {
         String root = tmp.resolve("store").toString();
-        ok("--root", root, "--driver", "vfs", "pull", "-q", gzipRef);
-        ok("--root", root, "--driver", "vfs", "pull", "-q", zstdRef);
-        ok("--root", root, "rm", gzipRef);
-        ok("--root", root, "gc");
-        assertThat(ok("--root", root, "inspect", "--json", zstdRef).out()).contains("missingBlobs");
-        ok("--root", root, "unpack", zstdRef, tmp.resolve("r").toString());
-        ok("--root", root, "push", zstdRef, "docker://" + registry.host() + "/after-gc/app:1");
-        ok("copy", "docker://" + registry.host() + "/after-gc/app:1", "oci:" + tmp.resolve("l") + ":t");
+        CliRun.ok("--root", root, "--driver", "vfs", "pull", "-q", gzipRef);
+        CliRun.ok("--root", root, "--driver", "vfs", "pull", "-q", zstdRef);
+        CliRun.ok("--root", root, "rm", gzipRef);
+        CliRun.ok("--root", root, "gc");
+        assertThat(CliRun.ok("--root", root, "inspect", "--json", zstdRef).out()).contains("missingBlobs");
+        CliRun.ok("--root", root, "unpack", zstdRef, tmp.resolve("r").toString());
+        CliRun.ok("--root", root, "push", zstdRef, "docker://" + registry.host() + "/after-gc/app:1");
+        CliRun.ok("copy", "docker://" + registry.host() + "/after-gc/app:1", "oci:" + tmp.resolve("l") + ":t");
     }
 }

@@ -59,6 +59,19 @@ final class CredentialHelper {
     }
 
     private void run(String helperName, String verb, byte[] input, String serverUrl) {
+        Answer a = call(helperName, verb, input, serverUrl);
+        if (a.exit() != 0) {
+            throw new AuthenticationException("credential helper " + a.program() + " " + verb + " failed for "
+                    + serverUrl + " (exit " + a.exit() + "): " + abbreviate(a.text()));
+        }
+    }
+
+    /** What a helper answered: its exit code and its output, trimmed. */
+    private record Answer(String program, int exit, String text) {
+    }
+
+    /** Runs {@code docker-credential-NAME VERB} with {@code input} on its standard input, within the timeout. */
+    private Answer call(String helperName, String verb, byte[] input, String serverUrl) {
         Path exe = executable(helperName, serverUrl);
         String program = exe.getFileName().toString();
         try {
@@ -76,11 +89,7 @@ final class CredentialHelper {
                 throw new AuthenticationException("credential helper " + program + " did not answer within "
                         + TIMEOUT_SECONDS + " s");
             }
-            if (p.exitValue() != 0) {
-                throw new AuthenticationException("credential helper " + program + " " + verb + " failed for "
-                        + serverUrl + " (exit " + p.exitValue() + "): "
-                        + abbreviate(new String(out, StandardCharsets.UTF_8).trim()));
-            }
+            return new Answer(program, p.exitValue(), new String(out, StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             throw new AuthenticationException("cannot run credential helper " + program + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -101,34 +110,18 @@ final class CredentialHelper {
     }
 
     Optional<Credentials> get(String helperName, String serverUrl) {
-        Path exe = executable(helperName, serverUrl);
-        String program = exe.getFileName().toString();
+        Answer a = call(helperName, "get", serverUrl.getBytes(StandardCharsets.UTF_8), serverUrl);
+        if (a.exit() != 0) {
+            if (a.text().toLowerCase(java.util.Locale.ROOT).contains("not found")) {
+                return Optional.empty();
+            }
+            throw new AuthenticationException("credential helper " + a.program() + " failed for " + serverUrl
+                    + " (exit " + a.exit() + "): " + abbreviate(a.text()));
+        }
         try {
-            Process p = new ProcessBuilder(exe.toString(), "get").redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
-            }
-            byte[] out;
-            try (InputStream o = p.getInputStream()) {
-                out = o.readNBytes(MAX_OUTPUT);
-            }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AuthenticationException("credential helper " + program + " did not answer within "
-                        + TIMEOUT_SECONDS + " s");
-            }
-            String text = new String(out, StandardCharsets.UTF_8).trim();
-            if (p.exitValue() != 0) {
-                if (text.toLowerCase(java.util.Locale.ROOT).contains("not found")) {
-                    return Optional.empty();
-                }
-                throw new AuthenticationException("credential helper " + program + " failed for " + serverUrl
-                        + " (exit " + p.exitValue() + "): " + abbreviate(text));
-            }
-            JsonNode answer = JsonTrees.read(text.getBytes(StandardCharsets.UTF_8));
+            JsonNode answer = JsonTrees.read(a.text().getBytes(StandardCharsets.UTF_8));
             if (answer == null || !answer.isObject()) {
-                throw new AuthenticationException("credential helper " + program + " answered no JSON object");
+                throw new AuthenticationException("credential helper " + a.program() + " answered no JSON object");
             }
             String user = answer.path("Username").asText("");
             String secret = answer.path("Secret").asText("");
@@ -137,12 +130,11 @@ final class CredentialHelper {
             }
             return Optional.of(Credentials.basic(user, secret));
         } catch (IOException e) {
-            throw new AuthenticationException("cannot run credential helper " + program + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AuthenticationException("interrupted while running credential helper " + program, e);
+            throw new AuthenticationException("credential helper " + a.program() + " answered no JSON: "
+                    + e.getMessage(), e);
         }
     }
+
 
     private static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "…";

@@ -70,31 +70,15 @@ public final class DockerArchiveWriter implements AutoCloseable {
     }
 
     private ImageDestination image(String tag, boolean closesArchive) {
-        return new ImageDestination() {
-            @Override
-            public boolean hasBlob(Descriptor blob) throws IOException {
-                return blobs.exists(blob.digest());
-            }
-
-            @Override
-            public boolean verifiesBlobs() {
-                return true;
-            }
-
-            @Override
-            public void putBlob(Descriptor blob, Content content) throws IOException {
-                try (InputStream in = content.open()) {
-                    blobs.write(in, blob.digest(), blob.size());
-                }
-            }
-
+        // Blobs as in any layout (verified, atomic); what differs is what commit and close mean.
+        return new LayoutDestination(blobs, tag != null ? tag : "untagged") {
             @Override
             public void putManifest(Document manifest) {
                 throw new IllegalStateException("a docker archive holds no index");
             }
 
             @Override
-            public void commit(Document root) throws IOException {
+            public void commit(Document root) {
                 ImageManifest m = Manifests.parseManifest(root.raw(), root.descriptor().mediaType());
                 List<Digest> layers = new ArrayList<>();
                 for (Descriptor l : m.layers()) {
