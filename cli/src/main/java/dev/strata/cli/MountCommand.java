@@ -61,7 +61,8 @@ final class MountCommand implements Callable<Integer> {
         }
         StringBuilder sb = new StringBuilder();
         for (ImageMount m : mounts) {
-            sb.append(m.name()).append(' ').append(m.path()).append('\n');
+            // NAME PATH COUNT: the count is how many umounts detach the view
+            sb.append(m.name()).append(' ').append(m.path()).append(' ').append(m.count()).append('\n');
         }
         System.out.print(sb);
     }

@@ -104,8 +104,9 @@ final class PullCommand implements Callable<Integer> {
         out.put("manifest", result.manifestDigest().toString());
         out.put("config", result.config().toString());
         out.put("layers", result.layers().size());
-        out.put("downloaded", result.downloaded().size());
-        out.put("alreadyPresent", result.alreadyPresent().size());
+        // Layers, as docker pull counts them: the config is not one.
+        out.put("downloaded", result.downloaded().stream().filter(d -> !d.equals(result.config())).count());
+        out.put("alreadyPresent", result.alreadyPresent().stream().filter(d -> !d.equals(result.config())).count());
         out.put("bytesDownloaded", result.bytesDownloaded());
         if (destination != null) {
             out.put("layout", destination.layout().toString());

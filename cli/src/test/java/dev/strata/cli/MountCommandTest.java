@@ -89,7 +89,7 @@ class MountCommandTest {
 
         CliRun list = run("mount");
         assertThat(list.code()).as(list.err()).isZero();
-        assertThat(list.out()).isEqualTo("app " + path + "\n");
+        assertThat(list.out()).as("NAME PATH COUNT, as the README says").isEqualTo("app " + path + " 1\n");
 
         CliRun umount = run("umount", "app");
         assertThat(umount.code()).as(umount.err()).isZero();
@@ -111,6 +111,7 @@ class MountCommandTest {
         assertThat(mounted(path)).isTrue();
         assertThat(path.resolve("etc/app")).hasContent("app");
         assertThat(run("mount", "--json").out()).contains("\"count\" : 1");
+        assertThat(run("mount").out()).as("NAME PATH COUNT").endsWith(" 1\n");
 
         assertThat(run("umount", "app").code()).isZero();
         assertThat(mounted(path)).isFalse();
