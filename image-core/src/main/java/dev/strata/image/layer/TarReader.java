@@ -179,7 +179,7 @@ final class TarReader {
             throw unsafe("negative size");
         }
         long[] mtime = pax.containsKey("mtime") ? paxTime(pax.get("mtime"), "mtime")
-                : new long[] {number(136, 12, "mtime"), 0};
+                : new long[] {checkTime(number(136, 12, "mtime"), "mtime"), 0};
         long[] atime = pax.containsKey("atime") ? paxTime(pax.get("atime"), "atime") : null;
         long devMajor = pax.containsKey("SCHILY.devmajor") ? paxLong(pax.get("SCHILY.devmajor"), "devmajor")
                 : number(329, 8, "devmajor");
@@ -241,8 +241,13 @@ final class TarReader {
             if (k.startsWith("SCHILY.xattr.")) {
                 xattrs.put(k.substring("SCHILY.xattr.".length()), e.getValue());
             } else if (k.startsWith("LIBARCHIVE.xattr.")) {
-                String xname = java.net.URLDecoder.decode(k.substring("LIBARCHIVE.xattr.".length()),
-                        StandardCharsets.UTF_8);
+                String xname;
+                try {
+                    xname = java.net.URLDecoder.decode(k.substring("LIBARCHIVE.xattr.".length()),
+                            StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException bad) {
+                    throw unsafe("invalid %-escape in pax keyword " + abbreviate(k));
+                }
                 try {
                     xattrs.putIfAbsent(xname, Base64.getDecoder().decode(e.getValue()));
                 } catch (IllegalArgumentException bad) {
@@ -379,18 +384,21 @@ final class TarReader {
             }
             int space = pos;
             while (space < data.length && data[space] != ' ') {
-                if (data[space] < '0' || data[space] > '9' || space - pos > 10) {
-                    throw unsafe("malformed pax record length");
+                if (data[space] < '0' || data[space] > '9' || space - pos >= 9) {
+                    throw unsafe("malformed pax record length: '" + abbreviate(ascii(
+                            java.util.Arrays.copyOfRange(data, pos, Math.min(data.length, pos + 24)))) + "…'");
                 }
                 space++;
             }
             if (space == pos || space >= data.length) {
                 throw unsafe("malformed pax record");
             }
-            int length = Integer.parseInt(new String(data, pos, space - pos, StandardCharsets.US_ASCII));
+            // At most 9 digits, so the length fits an int; a length past the header's end is refused below.
+            int length = (int) decimal(new String(data, pos, space - pos, StandardCharsets.US_ASCII),
+                    "pax record length");
             int end = pos + length;
-            if (length <= space - pos + 1 || end > data.length || data[end - 1] != '\n') {
-                throw unsafe("malformed pax record");
+            if (length <= space - pos + 1 || length > data.length - pos || data[end - 1] != '\n') {
+                throw unsafe("malformed pax record (length " + length + ")");
             }
             int eq = space + 1;
             while (eq < end - 1 && data[eq] != '=') {
@@ -434,7 +442,7 @@ final class TarReader {
         }
         long sec = decimal(secPart, what);
         String frac9 = (fracPart + "000000000").substring(0, 9);
-        long nanos = Long.parseLong(frac9);
+        long nanos = decimal(frac9, what + " nanoseconds");
         if (negative) {
             // -1.5 means 1.5 s before the epoch: seconds -2, nanos 500000000.
             sec = -sec;
@@ -443,14 +451,31 @@ final class TarReader {
                 nanos = 1_000_000_000L - nanos;
             }
         }
-        return new long[] {sec, nanos};
+        return new long[] {checkTime(sec, what), nanos};
     }
 
+    /** A non-negative decimal that fits a long; anything else (sign, space, 2^63 and more) names the field. */
     private long decimal(String s, String what) {
         if (s.isEmpty() || s.length() > 19 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw unsafe("malformed number for " + what + ": '" + abbreviate(s) + "'");
         }
-        return Long.parseLong(s);
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            int d = s.charAt(i) - '0';
+            if (v > (Long.MAX_VALUE - d) / 10) {
+                throw unsafe("number for " + what + " out of range: '" + s + "'");
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    /** Seconds since the epoch that a file time can hold ({@link java.time.Instant}'s range, ±10^9 years). */
+    private long checkTime(long seconds, String what) {
+        if (seconds < java.time.Instant.MIN.getEpochSecond() || seconds > java.time.Instant.MAX.getEpochSecond()) {
+            throw unsafe(what + " " + seconds + " s is out of range");
+        }
+        return seconds;
     }
 
     private byte[] require(Map<String, byte[]> pax, String key) {
