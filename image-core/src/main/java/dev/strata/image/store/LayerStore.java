@@ -417,7 +417,7 @@ public final class LayerStore {
                 for (String id : all) {
                     if (!owned.contains(id) && !parents.contains(id)) {
                         LOG.info("removing driver layer {} that no layer record owns", id);
-                        driver.remove(id);
+                        removeIfPresent(id);
                         progress = true;
                     }
                 }
@@ -450,10 +450,26 @@ public final class LayerStore {
 
     /** Driver layer first, record last: a crash in between leaves a record whose layer is gone, still handled. */
     private void discard(LayerRecord r) throws IOException {
-        if (driver.exists(r.driverId())) {
-            driver.remove(r.driverId());
-        }
+        removeIfPresent(r.driverId());
         AtomicFiles.delete(recordPath(r.chainId()));
+    }
+
+    /**
+     * Removes driver layer {@code id} unless it is gone already: a pull in another process discards its unpublished
+     * layers without the store lock, so one listed a moment ago may have been removed since (a gc's sweep saw that
+     * as "layer … does not exist" in VfsConcurrentPullsTest).
+     */
+    private void removeIfPresent(String id) throws IOException {
+        if (!driver.exists(id)) {
+            return;
+        }
+        try {
+            driver.remove(id);
+        } catch (dev.strata.image.NotFoundException gone) {
+            if (driver.exists(id)) {
+                throw gone;
+            }
+        }
     }
 
     private Optional<LayerRecord> read(Digest chainId) throws IOException {
