@@ -48,7 +48,9 @@ final class ProgressPrinter implements ProgressListener {
         } else if (event instanceof ProgressEvent.AlreadyExists a) {
             line("Blob " + a.digest().shortHex() + " already exists");
         } else if (event instanceof ProgressEvent.Downloading d) {
-            downloading(d);
+            transferring(d.digest(), d.bytes(), d.total());
+        } else if (event instanceof ProgressEvent.Uploading u) {
+            transferring(u.digest(), u.bytes(), u.total());
         } else if (event instanceof ProgressEvent.Done d) {
             long[] state = active.remove(d.digest());
             lastPrinted.remove(d.digest());
@@ -68,8 +70,8 @@ final class ProgressPrinter implements ProgressListener {
         out.flush();
     }
 
-    private void downloading(ProgressEvent.Downloading d) {
-        active.put(d.digest(), new long[] {d.bytes(), d.total()});
+    private void transferring(Digest digest, long bytesDone, long total) {
+        active.put(digest, new long[] {bytesDone, total});
         long now = TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong());
         if (tty) {
             if (lastRedraw == Long.MIN_VALUE || now - lastRedraw >= TTY_REDRAW_MS) {
@@ -78,10 +80,10 @@ final class ProgressPrinter implements ProgressListener {
             }
             return;
         }
-        Long last = lastPrinted.get(d.digest());
+        Long last = lastPrinted.get(digest);
         if (last == null || now - last >= PLAIN_INTERVAL_MS) {
-            lastPrinted.put(d.digest(), now);
-            out.println("Blob " + d.digest().shortHex() + " " + bytes(d.bytes()) + " / " + bytes(d.total()));
+            lastPrinted.put(digest, now);
+            out.println("Blob " + digest.shortHex() + " " + bytes(bytesDone) + " / " + bytes(total));
         }
     }
 

@@ -2,7 +2,6 @@ package dev.strata.cli;
 
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.Descriptor;
-import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.registry.Pusher;
 import dev.strata.image.store.ImageRecord;
@@ -87,12 +86,15 @@ final class PushCommand implements Callable<Integer> {
     }
 
     private Pusher.PushResult push(ContentStore content, Descriptor root, ImageReference dest) {
-        return Pusher.push(content, root, dest, registry.options(dest, spec.commandLine()), event -> {
-            if (!quiet && event instanceof ProgressEvent.Done d) {
-                System.err.println("Pushed blob " + d.digest().shortHex());
-            } else if (!quiet && event instanceof ProgressEvent.AlreadyExists d) {
-                System.err.println("Blob " + d.digest().shortHex() + " already exists");
+        // The pull's printer: bytes sent per blob (a status line on a terminal), a line per blob done or skipped.
+        ProgressPrinter printer = quiet || json ? null : ProgressPrinter.forStderr();
+        try {
+            return Pusher.push(content, root, dest, registry.options(dest, spec.commandLine()),
+                    printer != null ? printer : event -> { });
+        } finally {
+            if (printer != null) {
+                printer.finish();
             }
-        });
+        }
     }
 }

@@ -65,6 +65,18 @@ class PushCommandTest {
         assertThat(again.out()).contains("\"blobsSent\" : 0").contains("\"blobsSkipped\" : 2");
     }
 
+    /** Issue 12.9: push shows progress as pull does (plain lines off a terminal). */
+    @Test
+    void pushShowsProgressPerBlob() {
+        CliRun push = run("push", "oci:" + shared.resolve("single") + ":app", registry.host() + "/progress/app:1");
+        assertThat(push.code()).as(push.err()).isZero();
+        String layer = app.manifest().layers().get(0).digest().shortHex();
+        assertThat(push.err()).contains("Blob " + layer + " done").contains("Blob " + layer + " ")
+                .doesNotContain("\r");
+        CliRun again = run("push", "oci:" + shared.resolve("single") + ":app", registry.host() + "/progress/app:1");
+        assertThat(again.err()).contains("Blob " + layer + " already exists");
+    }
+
     @Test
     void pushOfAnIndexPushesEveryPlatformAndPullSelectsOne() throws Exception {
         String dest = registry.host() + "/pushed/multi:v1";

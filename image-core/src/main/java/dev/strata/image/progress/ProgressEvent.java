@@ -27,6 +27,13 @@ public sealed interface ProgressEvent {
         }
     }
 
+    /** {@code bytes} of the {@code total} bytes of blob {@code digest} are sent (a push). */
+    record Uploading(Digest digest, long bytes, long total) implements ProgressEvent {
+        public Uploading {
+            Objects.requireNonNull(digest, "digest");
+        }
+    }
+
     /** All bytes of the blob arrived; its size and digest are being checked. */
     record Verifying(Digest digest) implements ProgressEvent {
         public Verifying {
