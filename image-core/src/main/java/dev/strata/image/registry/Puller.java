@@ -68,6 +68,37 @@ public final class Puller {
      * @throws UnavailableException     when the registry cannot be reached or keeps failing
      */
     public PullResult pull(ImageReference ref, PullOptions options) throws IOException {
+        // A driver layer another process removed or replaced between this pull's check and its use (a gc, or a
+        // concurrent pull that won the publish of a shared parent) fails the registration with NotFound. The blobs
+        // are in the content store by then, so the pull is run again: each attempt reuses what is stored.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return pullOnce(ref, options);
+            } catch (LayerVanished e) {
+                if (attempt >= MAX_REGISTRATION_ATTEMPTS) {
+                    throw e.getCause();
+                }
+                LOG.debug("pull of {}: a layer vanished under a concurrent operation, attempt {}", ref, attempt + 1);
+            }
+        }
+    }
+
+    private static final int MAX_REGISTRATION_ATTEMPTS = 3;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Puller.class);
+
+    /** A registration that failed because a layer it used was removed meanwhile; carries the NotFound. */
+    private static final class LayerVanished extends RuntimeException {
+        LayerVanished(NotFoundException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized NotFoundException getCause() {
+            return (NotFoundException) super.getCause();
+        }
+    }
+
+    private PullResult pullOnce(ImageReference ref, PullOptions options) throws IOException {
         String name = ref.toString();
         Map<Digest, Outcome> outcomes = new LinkedHashMap<>();
         Started s;
@@ -87,11 +118,16 @@ public final class Puller {
                 } catch (IOException | RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
                 }
+                if (e instanceof NotFoundException nf && nf.getMessage() != null
+                        && nf.getMessage().contains(" does not exist in ")) {
+                    throw new LayerVanished(nf);
+                }
                 throw e;
             }
         }
         return s.finish(outcomes).result(ref, name);
     }
+
 
     /**
      * Pulls {@code ref} into the OCI image layout {@code layout} (no store, no layer registration) and names the
