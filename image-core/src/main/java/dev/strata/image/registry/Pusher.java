@@ -82,7 +82,8 @@ public final class Pusher {
     private void pushBlob(ContentStore source, String repository, Descriptor blob) {
         Supplier<InputStream> content = () -> {
             try {
-                return new Sending(source.open(blob.digest(), true), blob);
+                return dev.strata.image.progress.TransferProgress.uploading(source.open(blob.digest(), true),
+                        blob.digest(), blob.size(), Puller.EVENT_STEP, listener);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -93,37 +94,6 @@ public final class Pusher {
         } else {
             blobsSkipped++;
             listener.onEvent(new ProgressEvent.AlreadyExists(blob.digest()));
-        }
-    }
-
-    /** Reports {@link ProgressEvent.Uploading} as a blob's bytes are read for sending, every 256 KiB and at the end. */
-    private final class Sending extends java.io.FilterInputStream {
-        private final Descriptor blob;
-        private long sent;
-        private long reported = -1;
-
-        Sending(InputStream in, Descriptor blob) {
-            super(in);
-            this.blob = blob;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                sent += n;
-            }
-            if (reported < 0 || sent - reported >= Puller.EVENT_STEP || (n < 0 && reported != sent)) {
-                reported = sent;
-                listener.onEvent(new ProgressEvent.Uploading(blob.digest(), sent, blob.size()));
-            }
-            return n;
         }
     }
 

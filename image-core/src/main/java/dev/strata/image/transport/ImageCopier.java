@@ -20,7 +20,6 @@ import dev.strata.image.progress.ProgressEvent;
 import dev.strata.image.progress.ProgressListener;
 
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -249,7 +248,8 @@ public final class ImageCopier {
         }
         dest.putBlob(blob, () -> {
             InputStream raw = local != null ? Files.newInputStream(local.file()) : src.blob(blob);
-            InputStream counted = new Progress(raw, blob);
+            InputStream counted = dev.strata.image.progress.TransferProgress.downloading(raw, blob.digest(),
+                    blob.size(), EVENT_STEP, listener);
             return dest.verifiesBlobs() ? counted : new VerifyingInputStream(counted, blob.digest(), blob.size());
         });
         copied.incrementAndGet();
@@ -358,37 +358,6 @@ public final class ImageCopier {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** Reports Downloading events as a blob's bytes pass. */
-    private final class Progress extends FilterInputStream {
-        private final Descriptor blob;
-        private long bytes;
-        private long reported = -1;
-
-        Progress(InputStream in, Descriptor blob) {
-            super(in);
-            this.blob = blob;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                bytes += n;
-            }
-            if (reported < 0 || bytes - reported >= EVENT_STEP || (n < 0 && reported != bytes)) {
-                reported = bytes;
-                listener.onEvent(new ProgressEvent.Downloading(blob.digest(), bytes, blob.size()));
-            }
-            return n;
         }
     }
 
