@@ -22,7 +22,7 @@ import java.util.Map;
  * <ul>
  *   <li>process: args from Entrypoint + Cmd (Docker's rule), or the options' args instead of both; the image's Env
  *       with the options' over it, {@code PATH} defaulted as {@code runc spec} and Docker do, {@code TERM=xterm}
- *       with a terminal; cwd from WorkingDir ({@code /} by default); uid, gid and supplementary gids resolved from
+ *       with a terminal, {@code HOME} from the user's passwd entry unless set; cwd from WorkingDir ({@code /} by default); uid, gid and supplementary gids resolved from
  *       the rootfs's own {@code /etc/passwd} and {@code /etc/group} ({@link ExecUser#resolve});</li>
  *   <li>pid, network, ipc, uts and mount namespaces; {@code /proc}, {@code /dev}, {@code /dev/pts},
  *       {@code /dev/shm}, {@code /dev/mqueue}, {@code /sys}, {@code /sys/fs/cgroup}; masked and read-only paths,
@@ -89,10 +89,11 @@ public final class RuntimeBundle {
         }
         String userSpec = options.user() != null ? options.user() : image.user();
         ExecUser user = ExecUser.resolve(rootfs, userSpec);
-        return new BundleProcess(args, env(image.env(), options), cwd(image.workingDir()), user, options.terminal());
+        return new BundleProcess(args, env(image.env(), options, user), cwd(image.workingDir()), user,
+                options.terminal());
     }
 
-    private static List<String> env(List<String> imageEnv, BundleOptions options) {
+    private static List<String> env(List<String> imageEnv, BundleOptions options, ExecUser user) {
         // Keyed by name, in first-seen order: an option's entry takes an image entry's place.
         Map<String, String> byKey = new LinkedHashMap<>();
         for (String e : imageEnv) {
@@ -106,6 +107,9 @@ public final class RuntimeBundle {
             out.add(DEFAULT_PATH);
         }
         out.addAll(byKey.values());
+        if (!byKey.containsKey("HOME")) {
+            out.add("HOME=" + user.home()); // as Docker and umoci: the user's home from the rootfs's passwd
+        }
         if (options.terminal() && !byKey.containsKey("TERM")) {
             out.add("TERM=xterm");
         }

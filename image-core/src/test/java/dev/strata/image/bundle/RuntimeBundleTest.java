@@ -200,16 +200,21 @@ class RuntimeBundleTest {
     @Test
     void environmentGetsADefaultPathAndTheOptionsOverIt() throws IOException {
         JsonNode none = writeAndRead(Map.of(), BundleOptions.defaults());
-        assertThat(strings(none.at("/process/env"))).containsExactly(RuntimeBundle.DEFAULT_PATH);
+        assertThat(strings(none.at("/process/env"))).containsExactly(RuntimeBundle.DEFAULT_PATH, "HOME=/root");
 
         Map<String, Object> runtime = Map.of("Env", List.of("FOO=bar", "PATH=/opt/bin", "EMPTY="));
         JsonNode kept = writeAndRead(runtime, BundleOptions.defaults());
-        assertThat(strings(kept.at("/process/env"))).containsExactly("FOO=bar", "PATH=/opt/bin", "EMPTY=");
+        assertThat(strings(kept.at("/process/env"))).containsExactly("FOO=bar", "PATH=/opt/bin", "EMPTY=",
+                "HOME=/root");
 
         JsonNode over = writeAndRead(runtime, BundleOptions.defaults().withEnv(List.of("FOO=baz", "NEW=1"))
                 .withTerminal(true));
         assertThat(strings(over.at("/process/env"))).containsExactly("FOO=baz", "PATH=/opt/bin", "EMPTY=", "NEW=1",
-                "TERM=xterm");
+                "HOME=/root", "TERM=xterm");
+        JsonNode home = writeAndRead(Map.of("User", "app", "Env", List.of("HOME=/data")), BundleOptions.defaults());
+        assertThat(strings(home.at("/process/env"))).containsExactly(RuntimeBundle.DEFAULT_PATH, "HOME=/data");
+        JsonNode appHome = writeAndRead(Map.of("User", "app"), BundleOptions.defaults());
+        assertThat(strings(appHome.at("/process/env"))).containsExactly(RuntimeBundle.DEFAULT_PATH, "HOME=/home/app");
         assertThat(over.at("/process/terminal").booleanValue()).isTrue();
         assertThatThrownBy(() -> BundleOptions.defaults().withEnv(List.of("NOVALUE")))
                 .isInstanceOf(IllegalArgumentException.class);
