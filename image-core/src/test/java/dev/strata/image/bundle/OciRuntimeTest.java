@@ -68,6 +68,12 @@ class OciRuntimeTest {
                 .hasMessageContaining("config.json");
         assertThatThrownBy(() -> runc.run(empty, "--help", false)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> runc.run(empty, "a/b", false)).isInstanceOf(IllegalArgumentException.class);
+        // Under surefire stdin and stdout are pipes: runc would fail to open /dev/tty, so it is not started.
+        assertThat(System.console()).isNull();
+        Path bundle = bundle(Map.of("Cmd", List.of("/bin/true")));
+        assertThatThrownBy(() -> runc.run(bundle, "tty", true)).isInstanceOf(FailedPreconditionException.class)
+                .hasMessageContaining("not a terminal");
+        assertThat(containers()).isEmpty();
     }
 
     private OciRuntime runc() {
