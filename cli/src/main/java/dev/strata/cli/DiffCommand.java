@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.image.fs.FileNames;
 import dev.strata.image.layer.Change;
 import dev.strata.image.layer.Changes;
 import dev.strata.image.layer.Compression;
@@ -103,7 +104,8 @@ final class DiffCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             List<Map<String, String>> list = new ArrayList<>();
             for (Change c : changes) {
-                list.add(Map.of("kind", String.valueOf(c.kind().letter()), "path", c.path()));
+                // Escaped as in the listing: JSON text cannot carry bytes that are not UTF-8.
+                list.add(Map.of("kind", String.valueOf(c.kind().letter()), "path", FileNames.display(c.path())));
             }
             out.put("changes", list);
             if (written != null) {
