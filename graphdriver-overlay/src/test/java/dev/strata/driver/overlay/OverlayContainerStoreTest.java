@@ -16,6 +16,11 @@ class OverlayContainerStoreTest extends ContainerStoreConformanceTest {
         return "overlay";
     }
 
+    @Override
+    protected boolean writableViewsAreMounts() {
+        return true;
+    }
+
     /** Detaches whatever a failing test left mounted, so the temp directory can be deleted. */
     @AfterEach
     void detachLeftovers() throws IOException {

@@ -14,6 +14,7 @@ import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.NaiveDiff;
 import dev.strata.image.layer.ApplyResult;
 import dev.strata.image.layer.LayerApplier;
+import dev.strata.image.layer.LayerWriterOptions;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageConfig;
 import dev.strata.image.model.ImageManifest;
@@ -848,6 +849,45 @@ public final class Store implements AutoCloseable {
      */
     public void removeContainer(Container c, boolean force) throws IOException {
         containers.remove(c, force);
+    }
+
+    /**
+     * The image layer a commit made from a container: its blob (in the content store), DiffID and ChainID.
+     *
+     * @param blob    descriptor of the compressed layer blob
+     * @param diffId  digest of the uncompressed tar
+     * @param chainId the new layer's ChainID (on the container's top layer), registered and held
+     */
+    record CommittedLayer(Descriptor blob, Digest diffId, Digest chainId) {
+    }
+
+    /**
+     * The first half of a commit: streams container {@code c}'s diff once into a content writer (digest, size and
+     * DiffID computed on the way), commits the blob and holds it in {@code lease} under the store lock (so no gc
+     * takes it before a manifest names it), then registers it as a layer on the container's top layer through the
+     * normal registration path (the blob applied onto a new driver layer, held by {@code lease}). The container's
+     * own driver layer stays the container's: an image layer never changes after it is published.
+     */
+    CommittedLayer commitLayer(Container c, LayerWriterOptions options, LayerLease lease) throws IOException {
+        if (layers.hold(c.topLayer(), lease).isEmpty()) {
+            throw new NotFoundException("image layer " + c.topLayer() + " under container " + c.name()
+                    + " is not stored in " + root);
+        }
+        Descriptor blob;
+        dev.strata.image.layer.LayerWriteResult written;
+        try (dev.strata.image.content.ContentWriter w = content.writer()) {
+            written = containers.diff(c, w, options);
+            blob = new Descriptor(written.mediaType(), written.digest(), written.size());
+            try (StoreLock.Held ignored = lock.exclusive()) {
+                w.commit();
+                lease.holdContent(blob);
+            }
+        }
+        Digest chainId = ChainId.next(c.topLayer(), written.diffId());
+        if (layers.hold(chainId, lease).isEmpty()) {
+            registerStored(blob, c.topLayer(), written.diffId(), lease);
+        }
+        return new CommittedLayer(blob, written.diffId(), chainId);
     }
 
     @Override

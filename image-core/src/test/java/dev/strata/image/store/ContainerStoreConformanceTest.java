@@ -157,6 +157,39 @@ public abstract class ContainerStoreConformanceTest {
         }
     }
 
+    /** True for a driver whose writable view is a real mount (overlay), false where it is the layer's directory. */
+    protected boolean writableViewsAreMounts() {
+        return false;
+    }
+
+    @Test
+    void openRepairsMountsThatWentAwayOrWereNeverRecorded() throws IOException {
+        Container c;
+        Container d;
+        Path stray;
+        try (Store store = open()) {
+            addImage(store, "img");
+            c = store.createContainer("img", "gone");
+            d = store.createContainer("img", "stray");
+            store.mountContainer(c);
+            store.driver().unmountWritable(c.driverId()); // a reboot, or an umount behind the store's back
+            stray = store.driver().mountWritable(d.driverId()); // attached, never recorded: a crash in between
+        }
+        try (Store store = open()) {
+            if (writableViewsAreMounts()) {
+                assertThat(store.resolveContainer("gone").mountCount()).as("count of a vanished mount").isZero();
+                assertThat(store.driver().writableMounted(d.driverId())).as("unrecorded mount detached").isFalse();
+                assertThat(stray).isDirectory();
+            } else {
+                assertThat(store.resolveContainer("gone").mountCount()).as("the directory is the view").isEqualTo(1);
+            }
+            assertThat(store.resolveContainer("stray").mountCount()).isZero();
+            store.removeContainer(store.resolveContainer("gone"), true);
+            store.removeContainer(store.resolveContainer("stray"), false);
+            assertThat(new HashSet<>(store.driver().layers())).isEqualTo(layerDriverIds(store));
+        }
+    }
+
     @Test
     void theImageAndItsLayersStayWhileAContainerStandsOnIt() throws IOException {
         try (Store store = open()) {
