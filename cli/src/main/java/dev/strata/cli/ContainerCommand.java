@@ -17,7 +17,8 @@ import java.util.Map;
 @Command(name = "container", mixinStandardHelpOptions = true,
         description = "Containers in the store: a writable layer of their own on an image's layers.",
         subcommands = {ContainerCreateCommand.class, ContainerListCommand.class, ContainerMountCommand.class,
-                ContainerUmountCommand.class, ContainerDiffCommand.class, ContainerRmCommand.class},
+                ContainerUmountCommand.class, ContainerDiffCommand.class, ContainerRunCommand.class,
+                ContainerRmCommand.class},
         footer = {"", "Examples:", "  id=$(image-tool container create --name web docker.io/library/alpine:3.20)",
                 "  echo hi > \"$(image-tool container mount web)/hello\"", "  image-tool container diff web",
                 "  image-tool container umount web", "  image-tool container rm web"})
