@@ -22,8 +22,8 @@ public final class ImageTool implements Runnable {
             LoadCommand.class, ApplyCommand.class, DiffCommand.class,
             UnpackCommand.class, ImportCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
             LoginCommand.class, LogoutCommand.class, DigestCommand.class, ListTagsCommand.class, CatalogCommand.class, TagCommand.class, DeleteCommand.class,
-            RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, CompletionCommand.class,
-            CommandLine.HelpCommand.class);
+            RmCommand.class, GcCommand.class, MountCommand.class, UmountCommand.class, ContainerCommand.class,
+            CompletionCommand.class, CommandLine.HelpCommand.class);
     /**
      * Global options that take a value, which is not a command name even where it looks like one. The launcher
      * (src/main/dist/bin/image-tool) skips the same options to find the command word; LauncherTest checks both agree.

@@ -57,6 +57,8 @@ import java.util.stream.Stream;
  * &lt;home&gt;/layers/&lt;id&gt;/work     overlay's work directory
  * &lt;home&gt;/layers/&lt;id&gt;/merged   the mount point of the layer's view
  * &lt;home&gt;/layers/&lt;id&gt;/view     the mount point of its read-only view (lowers only), made by the first mountView
+ * &lt;home&gt;/layers/&lt;id&gt;/rw       the mount point of its persistent writable view (a container's rootfs: lowers,
+ *                              diff as upper, work), made by the first mountWritable
  * &lt;home&gt;/layers/&lt;id&gt;/link     the layer's short id
  * &lt;home&gt;/layers/&lt;id&gt;/lower    its ancestors as l/&lt;short&gt;, nearest first, colon-separated (absent: base layer)
  * &lt;home&gt;/l/&lt;short&gt;            symlink to ../layers/&lt;id&gt;/diff: short paths for mount(2)'s one page of options
@@ -70,8 +72,9 @@ import java.util.stream.Stream;
  *
  * <p>Crash safety: a layer is built in {@code layers/<id>.tmp-<random>} and renamed into place; removal renames it
  * away first. {@link #open} deletes leftovers, unmounts what a dead process left mounted under {@code merged/}, and
- * rebuilds lost links. Read-only views ({@link #mountView}) are owned by whoever recorded them (the store's
- * {@code mounts.json}): neither open nor {@link #close} touches them.
+ * rebuilds lost links. Read-only views ({@link #mountView}) and writable views ({@link #mountWritable}) are owned
+ * by whoever recorded them (the store's {@code mounts.json} and container records): neither open nor
+ * {@link #close} touches them.
  *
  * <p>Thread-safe (methods synchronize on the driver); several processes must be serialized by the caller.
  */
@@ -140,7 +143,7 @@ public final class OverlayDriver implements DiffDriver {
      */
     private void removeLeftovers() throws IOException {
         for (Path mp : Mounts.mountPointsUnder(home)) {
-            if (isViewPath(mp)) {
+            if (isViewPath(mp) || isWritablePath(mp)) {
                 continue; // owned by a persisted record, possibly of another live process
             }
             LOG.warn("unmounting {} left mounted by an earlier process", mp);
@@ -244,6 +247,10 @@ public final class OverlayDriver implements DiffDriver {
             throw new FailedPreconditionException("layer " + id + " has its read-only view mounted at "
                     + viewDir(id) + "; unmount it first");
         }
+        if (writableMounted(id)) {
+            throw new FailedPreconditionException("layer " + id + " has its writable view mounted at "
+                    + writableDir(id) + "; unmount it first");
+        }
         Path dir = layersDir.resolve(id);
         // never delete through a mount: that would reach into the lower layers
         for (Path mp : Mounts.mountPointsUnder(dir)) {
@@ -270,6 +277,9 @@ public final class OverlayDriver implements DiffDriver {
         Path dir = layersDir.resolve(id);
         if (!Files.exists(dir.resolve("lower"), LinkOption.NOFOLLOW_LINKS)) {
             return dir.resolve("diff");
+        }
+        if (!mounted.contains(id) && isMountedDir(writableDir(id))) {
+            return writableDir(id); // a second mount would share its upper and work directories
         }
         if (first) {
             try {
@@ -351,6 +361,82 @@ public final class OverlayDriver implements DiffDriver {
     public synchronized boolean viewMounted(String id) throws IOException {
         ensureOpen();
         return isMountedDir(viewDir(LayerIds.check(id)));
+    }
+
+    /**
+     * Mounts {@code <home>/layers/<id>/rw}: the layer's ancestors as lowers and its diff directory as upper, with
+     * its work directory, read-write; the same overlay {@link #get} makes, but persistent. A base layer has no
+     * lowers: its diff directory is the view, as for {@link #get}.
+     */
+    @Override
+    public synchronized Path mountWritable(String id) throws IOException {
+        ensureOpen();
+        requireExists(id);
+        requireNotApplying(id, "mount a writable view of");
+        Path dir = layersDir.resolve(id);
+        if (!Files.exists(dir.resolve("lower"), LinkOption.NOFOLLOW_LINKS)) {
+            return dir.resolve("diff");
+        }
+        Path rw = writableDir(id);
+        if (isMountedDir(rw)) {
+            return rw;
+        }
+        if (mounted.contains(id) || isMountedDir(dir.resolve("merged"))) {
+            throw new FailedPreconditionException("layer " + id + " is mounted at " + dir.resolve("merged")
+                    + " (get without put): a writable view would share its upper and work directories");
+        }
+        List<String> entries = lowerEntries(id);
+        if (entries.size() > OverlayMounter.MAX_LOWERS) {
+            throw OverlayMounter.tooDeep("layer " + id, entries.size());
+        }
+        List<Path> lowers = new ArrayList<>();
+        List<Path> shortLowers = new ArrayList<>();
+        for (String a : ancestors(id)) {
+            lowers.add(diffDir(a));
+        }
+        for (String e : entries) {
+            shortLowers.add(home.resolve(e));
+        }
+        if (!Files.isDirectory(rw, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(rw);
+        }
+        mounter.mount("the writable view of layer " + id, lowers, shortLowers, diffDir(id), dir.resolve("work"), rw);
+        return rw;
+    }
+
+    @Override
+    public synchronized void unmountWritable(String id) throws IOException {
+        ensureOpen();
+        requireExists(id);
+        Path rw = writableDir(id);
+        if (isMountedDir(rw)) {
+            try {
+                Mounts.unmount(rw, false);
+            } catch (RootedFsException e) {
+                if (!"EBUSY".equals(e.errnoName())) {
+                    throw e;
+                }
+                LOG.warn("{} is busy; detaching it (it goes away when its last user does)", rw);
+                Mounts.unmount(rw, true);
+            }
+        }
+    }
+
+    /** True only for a mounted {@code rw/}: a base layer's writable view is its directory, never "attached". */
+    @Override
+    public synchronized boolean writableMounted(String id) throws IOException {
+        ensureOpen();
+        return isMountedDir(writableDir(LayerIds.check(id)));
+    }
+
+    private Path writableDir(String id) {
+        return layersDir.resolve(id).resolve("rw");
+    }
+
+    private boolean isWritablePath(Path mountPoint) {
+        Path p = mountPoint.toAbsolutePath().normalize();
+        return p.getNameCount() == layersDir.getNameCount() + 2 && p.startsWith(layersDir)
+                && p.getFileName().toString().equals("rw");
     }
 
     private Path viewDir(String id) {
@@ -503,6 +589,10 @@ public final class OverlayDriver implements DiffDriver {
             if (refs.count(id) > 0) {
                 throw new FailedPreconditionException("cannot apply a layer onto " + id + ": it is in use ("
                         + refs.count(id) + " gets without put)");
+            }
+            if (writableMounted(id)) {
+                throw new FailedPreconditionException("cannot apply a layer onto " + id + ": its writable view is "
+                        + "mounted at " + writableDir(id));
             }
             if (!applying.add(id)) {
                 throw new FailedPreconditionException("layer " + id + " is already being applied");

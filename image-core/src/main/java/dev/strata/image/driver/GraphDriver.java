@@ -82,6 +82,42 @@ public interface GraphDriver extends AutoCloseable {
     }
 
     /**
+     * A writable view of layer {@code id}'s full content that outlives this driver instance and this process: a
+     * container's root file system. Whatever is written through it becomes the layer's own content (overlay: the
+     * layer's upper directory under its ancestors' read-only lowers). Like {@link #mountView} it is neither counted
+     * by {@link #get}/{@link #put} nor released by {@link #close} or a later open, only by {@link #unmountWritable};
+     * idempotent while attached; the caller (the store) persists who holds it. A layer whose writable view is
+     * attached cannot be removed and no diff can be applied onto it; {@link #get} of it returns the same path.
+     *
+     * <p>The default suits drivers that never mount: the writable view is the layer's own directory.
+     *
+     * @throws dev.strata.image.NotFoundException           when {@code id} does not exist
+     * @throws dev.strata.image.FailedPreconditionException when the driver cannot attach it now (overlay: the layer
+     *                                                      is mounted by {@link #get}, whose mount would share the
+     *                                                      upper and work directories)
+     */
+    default Path mountWritable(String id) throws IOException {
+        Path dir = get(id);
+        put(id);
+        return dir;
+    }
+
+    /** Detaches the view of {@link #mountWritable}; nothing happens when it is not attached. */
+    default void unmountWritable(String id) throws IOException {
+        if (!exists(id)) {
+            throw new dev.strata.image.NotFoundException("layer " + id + " does not exist");
+        }
+    }
+
+    /**
+     * Whether {@code id}'s writable view is attached now, by any process (false for a missing layer); asked by the
+     * store on open as {@link #viewMounted} is. Default: the layer exists, as its directory is the view.
+     */
+    default boolean writableMounted(String id) throws IOException {
+        return exists(id);
+    }
+
+    /**
      * Whether a layer's content is a directory of its own that {@link DiffDriver#applyDiff} fills without reading
      * its parent's (overlay: each layer is an upper dir). Then a child may be created on a parent that is still
      * being applied, and the layers of one chain applied at the same time — a pull applies each as its blob

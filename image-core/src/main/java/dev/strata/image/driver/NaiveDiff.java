@@ -155,6 +155,21 @@ public final class NaiveDiff implements DiffDriver {
     }
 
     @Override
+    public Path mountWritable(String id) throws IOException {
+        return driver.mountWritable(id);
+    }
+
+    @Override
+    public void unmountWritable(String id) throws IOException {
+        driver.unmountWritable(id);
+    }
+
+    @Override
+    public boolean writableMounted(String id) throws IOException {
+        return driver.writableMounted(id);
+    }
+
+    @Override
     public String parent(String id) throws IOException {
         return driver.parent(id);
     }

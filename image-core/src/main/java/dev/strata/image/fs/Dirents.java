@@ -3,7 +3,6 @@ package dev.strata.image.fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +13,7 @@ final class Dirents {
 
     private Dirents() {}
 
-    /** The names in the directory {@code dirfd} (O_PATH is fine: it is reopened to read it), sorted. */
+    /** The names in the directory {@code dirfd} (O_PATH is fine: it is reopened to read it), in byte order. */
     static List<String> listSorted(int dirfd, String display) throws IOException {
         int fd = Native.libc().openat(dirfd, Native.DOT, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
         if (fd < 0) {
@@ -22,7 +21,7 @@ final class Dirents {
         }
         try {
             List<String> names = read(fd, display);
-            java.util.Collections.sort(names);
+            names.sort((a, b) -> FileNames.compare(a, b, false));
             return names;
         } finally {
             Native.closeQuietly(fd);
@@ -60,7 +59,7 @@ final class Dirents {
                 }
                 boolean dot = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
                 if (!dot) {
-                    names.add(new String(name, 0, len, StandardCharsets.UTF_8));
+                    names.add(FileNames.decode(name, 0, len));
                 }
                 off += reclen;
             }

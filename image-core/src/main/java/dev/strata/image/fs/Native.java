@@ -1,7 +1,6 @@
 package dev.strata.image.fs;
 
 import dev.strata.image.UnsupportedPlatformException;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.nio.ByteBuffer;
 import jnr.ffi.LibraryLoader;
@@ -264,15 +263,18 @@ final class Native {
         }
     }
 
-    /** A NUL-terminated UTF-8 copy of {@code s}; a NUL inside would silently cut the name, so it is refused. */
+    /**
+     * A NUL-terminated copy of the name bytes of {@code s} ({@link FileNames#encode}: UTF-8, escaped non-UTF-8
+     * bytes written back as they were); a NUL inside would silently cut the name, so it is refused.
+     */
     static byte[] cstr(String s) {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        byte[] c = new byte[utf8.length + 1];
-        for (int i = 0; i < utf8.length; i++) {
-            if (utf8[i] == 0) {
-                throw new IllegalArgumentException("path contains a NUL byte: " + s.replace("\0", "\\0"));
+        byte[] bytes = FileNames.encode(s);
+        byte[] c = new byte[bytes.length + 1];
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new IllegalArgumentException("path contains a NUL byte: " + FileNames.display(s));
             }
-            c[i] = utf8[i];
+            c[i] = bytes[i];
         }
         return c;
     }

@@ -4,7 +4,6 @@ import dev.strata.image.fs.Native.LinuxLibc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -299,7 +298,7 @@ final class Resolver {
                 throw Errno.exception(Native.errno(), op, display);
             }
             if (n < size) {
-                return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+                return FileNames.decode(buf, 0, (int) n);
             }
             if (size > 1 << 20) {
                 throw Errno.exception(Errno.ERANGE, op, display);

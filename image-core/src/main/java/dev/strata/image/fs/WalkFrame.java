@@ -1,6 +1,5 @@
 package dev.strata.image.fs;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -58,6 +57,6 @@ final class WalkFrame {
     /** A (possibly NUL-terminated) name as text, for messages only. */
     static String str(byte[] cstr) {
         int len = cstr.length > 0 && cstr[cstr.length - 1] == 0 ? cstr.length - 1 : cstr.length;
-        return new String(cstr, 0, len, StandardCharsets.UTF_8);
+        return FileNames.display(FileNames.decode(cstr, 0, len));
     }
 }

@@ -2,7 +2,6 @@ package dev.strata.image.fs;
 
 import dev.strata.image.fs.Native.LinuxLibc;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -33,7 +32,7 @@ final class XattrCalls {
                     int start = 0;
                     for (int i = 0; i < n; i++) {
                         if (buf[i] == 0) {
-                            names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+                            names.add(FileNames.decode(buf, start, i - start));
                             start = i + 1;
                         }
                     }

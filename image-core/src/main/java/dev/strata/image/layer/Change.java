@@ -6,7 +6,8 @@ import java.util.Objects;
  * One entry of a change set between two trees, as {@code podman diff} lists it.
  *
  * @param kind   added, modified or deleted
- * @param path   absolute-looking path inside the tree, e.g. {@code /etc/passwd}; never {@code /} itself
+ * @param path   absolute-looking path inside the tree, e.g. {@code /etc/passwd}; never {@code /} itself. A name's
+ *               bytes that are not UTF-8 are held as {@code U+DC80..U+DCFF} ({@link dev.strata.image.fs.FileNames})
  * @param opaque for a directory: it replaced the lower directory of the same name, so none of the lower directory's
  *               children survive (an overlay opaque directory; written as {@code .wh..wh..opq})
  */
@@ -33,7 +34,7 @@ public record Change(Kind kind, String path, boolean opaque) {
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/") || path.length() < 2 || path.endsWith("/") || path.contains("//")) {
             throw new IllegalArgumentException("change path must be absolute, not the root, without trailing or "
-                    + "double slashes: '" + path + "'");
+                    + "double slashes: '" + dev.strata.image.fs.FileNames.display(path) + "'");
         }
         if (opaque && kind == Kind.DELETE) {
             throw new IllegalArgumentException("a deleted path cannot be opaque: " + path);
@@ -57,9 +58,13 @@ public record Change(Kind kind, String path, boolean opaque) {
         return path.substring(1);
     }
 
-    /** {@code A /etc/x}, as {@code podman diff} prints it. */
+    /**
+     * {@code A /etc/x}, as {@code podman diff} prints it, with the path escaped to one line
+     * ({@link dev.strata.image.fs.FileNames#display}: a name may hold a newline, a backslash or bytes that are not
+     * UTF-8).
+     */
     @Override
     public String toString() {
-        return kind.letter + " " + path;
+        return kind.letter + " " + dev.strata.image.fs.FileNames.display(path);
     }
 }

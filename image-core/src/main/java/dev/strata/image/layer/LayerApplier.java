@@ -2,6 +2,7 @@ package dev.strata.image.layer;
 
 import dev.strata.image.UnsafeLayerException;
 import dev.strata.image.fs.FdOutputStream;
+import dev.strata.image.fs.FileNames;
 import dev.strata.image.fs.FileStat;
 import dev.strata.image.fs.FileType;
 import dev.strata.image.fs.RootedFs;
@@ -289,10 +290,10 @@ public final class LayerApplier {
             FileStat t = lstatOrNull(target);
             if (t == null || isOverlayWhiteout(t)) {
                 // in overlay form a whited-out name is a 0/0 device: refused as in delete form, where it is gone
-                throw unsafe("hard link target '" + entry.linkName() + "' does not exist in the layer or below");
+                throw unsafe("hard link target '" + FileNames.display(entry.linkName()) + "' does not exist in the layer or below");
             }
             if (t.type() == FileType.DIRECTORY) {
-                throw unsafe("hard link to directory '" + entry.linkName() + "'");
+                throw unsafe("hard link to directory '" + FileNames.display(entry.linkName()) + "'");
             }
             if (target.equals(path)) {
                 return; // a link to itself changes nothing
@@ -316,7 +317,7 @@ public final class LayerApplier {
                 default -> FileType.FIFO;
             };
             if (type != FileType.FIFO && !mknodDevices) {
-                unsupported("device node '" + entry.name() + "' needs CAP_MKNOD; skipped");
+                unsupported("device node '" + FileNames.display(entry.name()) + "' needs CAP_MKNOD; skipped");
                 return;
             }
             try {
@@ -697,7 +698,7 @@ public final class LayerApplier {
         }
 
         private String where() {
-            return "layer entry " + reader.entryCount() + (entry == null ? "" : " '" + entry.name() + "'");
+            return "layer entry " + reader.entryCount() + (entry == null ? "" : " '" + FileNames.display(entry.name()) + "'");
         }
 
         private UnsafeLayerException unsafe(String why) {

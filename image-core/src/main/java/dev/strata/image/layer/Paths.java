@@ -1,5 +1,7 @@
 package dev.strata.image.layer;
 
+import dev.strata.image.fs.FileNames;
+
 import java.util.Comparator;
 
 /** Relative-path helpers shared by the tree walks and the tar writer. */
@@ -8,30 +10,17 @@ final class Paths {
     }
 
     /**
-     * Names in UTF-8 byte order, i.e. code point order (String's natural order compares UTF-16 units, which differs
-     * for characters beyond the BMP).
+     * Names in byte order ({@link FileNames#compare}): code point order for UTF-8 names (String's natural order
+     * compares UTF-16 units, which differs for characters beyond the BMP), the raw bytes for names that are not.
      */
-    static final Comparator<String> NAME_ORDER = Paths::compareCodePoints;
+    static final Comparator<String> NAME_ORDER = (a, b) -> FileNames.compare(a, b, false);
 
     /**
      * Paths in depth-first tree order: component by component in {@link #NAME_ORDER}, so a directory comes right before
      * its own descendants ({@code a}, {@code a/x}, {@code a-b}), the order a sorted tree walk produces. Treating
-     * {@code /} as the smallest character gives exactly that, since names never contain {@code /} or NUL.
+     * {@code /} as the smallest byte gives exactly that, since names never contain {@code /} or NUL.
      */
-    static final Comparator<String> TREE_ORDER = (a, b) -> {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca == '/' ? 0 : ca, cb == '/' ? 0 : cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    };
+    static final Comparator<String> TREE_ORDER = (a, b) -> FileNames.compare(a, b, true);
 
     static String join(String dir, String name) {
         return dir.isEmpty() ? name : dir + "/" + name;
@@ -44,20 +33,5 @@ final class Paths {
 
     static String name(String rel) {
         return rel.substring(rel.lastIndexOf('/') + 1);
-    }
-
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 }

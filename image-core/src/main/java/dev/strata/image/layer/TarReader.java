@@ -1,13 +1,11 @@
 package dev.strata.image.layer;
 
 import dev.strata.image.UnsafeLayerException;
+import dev.strata.image.fs.FileNames;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -149,23 +147,23 @@ final class TarReader {
                 && header[261] == 'r' && header[262] == 0;
         String name;
         if (pax.containsKey("GNU.sparse.name")) {
-            name = utf8(pax.get("GNU.sparse.name"), "name");
+            name = FileNames.decode(pax.get("GNU.sparse.name"));
         } else if (pax.containsKey("path")) {
-            name = utf8(pax.get("path"), "name");
+            name = FileNames.decode(pax.get("path"));
         } else if (longName != null) {
-            name = utf8(longName, "name");
+            name = FileNames.decode(longName);
         } else {
-            String base = utf8(field(0, 100), "name");
+            String base = FileNames.decode(field(0, 100));
             byte[] prefix = posixUstar ? field(345, 155) : new byte[0];
-            name = prefix.length > 0 ? utf8(prefix, "name prefix") + "/" + base : base;
+            name = prefix.length > 0 ? FileNames.decode(prefix) + "/" + base : base;
         }
         currentName = name;
         checkNameLength(name.length());
         if (name.isEmpty()) {
             throw unsafe("empty entry name");
         }
-        String link = pax.containsKey("linkpath") ? utf8(pax.get("linkpath"), "link target")
-                : longLink != null ? utf8(longLink, "link target") : utf8(field(157, 100), "link target");
+        String link = FileNames.decode(pax.containsKey("linkpath") ? pax.get("linkpath")
+                : longLink != null ? longLink : field(157, 100));
         checkNameLength(link.length());
 
         int mode = (int) (number(100, 8, "mode") & 07777);
@@ -407,7 +405,7 @@ final class TarReader {
             if (eq >= end - 1 || eq == space + 1) {
                 throw unsafe("pax record without keyword=value");
             }
-            String key = utf8(java.util.Arrays.copyOfRange(data, space + 1, eq), "pax keyword");
+            String key = FileNames.decode(java.util.Arrays.copyOfRange(data, space + 1, eq));
             byte[] value = java.util.Arrays.copyOfRange(data, eq + 1, end - 1);
             // GNU sparse 0.0 repeats these two keywords once per segment, in order.
             if (key.equals("GNU.sparse.offset")) {
@@ -566,17 +564,6 @@ final class TarReader {
         }
     }
 
-    private String utf8(byte[] bytes, String what) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw unsafe(what + " is not valid UTF-8: " + escaped(bytes));
-        }
-    }
-
     private static String ascii(byte[] v) {
         return new String(v, StandardCharsets.US_ASCII);
     }
@@ -675,16 +662,9 @@ final class TarReader {
         return c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c);
     }
 
+    /** {@code s} for a message: escaped to one line ({@link FileNames#display}), at most 200 characters. */
     private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
-    }
-
-    static String escaped(byte[] bytes) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < Math.min(bytes.length, 200); i++) {
-            int b = bytes[i] & 0xff;
-            sb.append(b >= 0x20 && b < 0x7f && b != '\\' ? String.valueOf((char) b) : String.format("\\x%02x", b));
-        }
-        return sb.toString();
+        String shown = FileNames.display(s);
+        return shown.length() <= 200 ? shown : shown.substring(0, 200) + "…";
     }
 }

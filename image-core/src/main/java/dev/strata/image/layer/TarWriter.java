@@ -1,5 +1,7 @@
 package dev.strata.image.layer;
 
+import dev.strata.image.fs.FileNames;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Writes POSIX (ustar + pax) tar streams the way image layers need them: pax records carry long or non-ASCII names,
- * large ids and sizes, sub-second mtimes and xattrs with their raw byte values. Counterpart of {@link TarReader};
+ * Writes POSIX (ustar + pax) tar streams the way image layers need them: pax records carry long or non-ASCII names
+ * (their bytes exactly, {@code hdrcharset=BINARY} when they are not UTF-8), large ids and sizes, sub-second mtimes and
+ * xattrs with their raw byte values. Counterpart of {@link TarReader};
  * commons-compress's writer would encode xattr values as UTF-8 strings and corrupt binary ones.
  */
 final class TarWriter implements java.io.Closeable {
@@ -33,8 +36,13 @@ final class TarWriter implements java.io.Closeable {
     void putEntry(TarEntry e) throws IOException {
         closeEntry();
         ByteArrayOutputStream pax = new ByteArrayOutputStream();
-        byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-        byte[] link = e.linkName().getBytes(StandardCharsets.UTF_8);
+        byte[] name = FileNames.encode(e.name());
+        byte[] link = FileNames.encode(e.linkName());
+        if (!FileNames.isUtf8(name) || !FileNames.isUtf8(link)) {
+            // The name's bytes go into the pax records as they are (as GNU tar and Go's archive/tar write them);
+            // POSIX asks for this record so that readers do not take them for UTF-8 and convert them.
+            record(pax, "hdrcharset", ascii("BINARY"));
+        }
         if (name.length > 100 || !isAscii(name)) {
             record(pax, "path", name);
         }
@@ -191,7 +199,7 @@ final class TarWriter implements java.io.Closeable {
 
     private static void record(ByteArrayOutputStream pax, String key, byte[] value) {
         // "<len> <key>=<value>\n" where <len> counts its own digits too.
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] k = FileNames.encode(key); // an xattr name, like a file name, is bytes
         int body = 1 + k.length + 1 + value.length + 1;
         int len = body + Integer.toString(body).length();
         if (Integer.toString(len).length() > Integer.toString(body).length()) {

@@ -120,7 +120,12 @@ final class DocumentReader {
         return new RuntimeConfig(c.get("User").optString(), c.get("Env").optStrings(),
                 c.get("Entrypoint").optStrings(), c.get("Cmd").optStrings(), c.get("WorkingDir").optString(),
                 c.get("Labels").optStringMap(), c.get("ExposedPorts").optKeys(), c.get("Volumes").optKeys(),
-                c.get("StopSignal").optString());
+                c.get("StopSignal").optString(), isEmptyList(c.get("Entrypoint")), isEmptyList(c.get("Cmd")));
+    }
+
+    /** An explicit {@code []}, which Docker tells from {@code null}. */
+    private static boolean isEmptyList(JsonField f) {
+        return f.present() && f.optStrings().isEmpty();
     }
 
     private static void rejectSchema1(JsonField root, String transport, String body) {

@@ -36,6 +36,19 @@ public record ImageConfig(String architecture, String os, String variant, String
         digest = RawBytes.checkDigest(raw, digest);
     }
 
+    /**
+     * The config of an image with no layers yet, for {@code platform}: architecture, os, variant, os.version and
+     * os.features, an empty {@code config} and {@code rootfs}.
+     */
+    public static ImageConfig scratch(Platform platform) {
+        return Manifests.parseConfig(ConfigEditor.scratch(platform));
+    }
+
+    /** An editor that writes a new config from this one, keeping every field it does not change. */
+    public ConfigEditor edit() {
+        return new ConfigEditor(this);
+    }
+
     /** The platform the image was built for. */
     public Platform platform() {
         return new Platform(os, architecture, variant, osVersion, List.of());

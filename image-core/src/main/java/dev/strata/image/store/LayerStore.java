@@ -60,8 +60,24 @@ public final class LayerStore {
     private final StoreLock lock;
     private final Leases leases;
     private final ImageChains images;
+    private final OwnedDriverIds otherOwners;
+
+    /**
+     * Driver layers that belong to something other than a layer record (containers' writable layers): {@link
+     * #cleanup} must not take them for orphans. Called under the exclusive lock.
+     */
+    @FunctionalInterface
+    interface OwnedDriverIds {
+        Set<String> all() throws IOException;
+    }
 
     LayerStore(Path dir, DiffDriver driver, StoreLock lock, Leases leases, ImageChains images) throws IOException {
+        this(dir, driver, lock, leases, images, Set::of);
+    }
+
+    LayerStore(Path dir, DiffDriver driver, StoreLock lock, Leases leases, ImageChains images,
+               OwnedDriverIds otherOwners) throws IOException {
+        this.otherOwners = otherOwners;
         this.dir = dir;
         this.driver = driver;
         this.lock = lock;
@@ -394,6 +410,7 @@ public final class LayerStore {
                 }
             }
             Set<String> owned = new HashSet<>(applying);
+            owned.addAll(otherOwners.all());
             for (LayerRecord r : readAll()) {
                 if (r.incomplete()) {
                     LOG.info("removing incomplete layer {} (driver id {}) left by an interrupted registration",
@@ -472,7 +489,8 @@ public final class LayerStore {
         }
     }
 
-    private Optional<LayerRecord> read(Digest chainId) throws IOException {
+    /** The record of {@code chainId}, complete or not; the caller holds the lock. */
+    Optional<LayerRecord> read(Digest chainId) throws IOException {
         Path p = recordPath(chainId);
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
@@ -506,7 +524,7 @@ public final class LayerStore {
         return dir.resolve(chainId.encoded() + ".json"); // a Digest is always a safe file name
     }
 
-    private static String newDriverId() {
+    static String newDriverId() {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);

@@ -14,6 +14,7 @@ import dev.strata.image.driver.GraphDrivers;
 import dev.strata.image.driver.NaiveDiff;
 import dev.strata.image.layer.ApplyResult;
 import dev.strata.image.layer.LayerApplier;
+import dev.strata.image.layer.LayerWriterOptions;
 import dev.strata.image.model.Descriptor;
 import dev.strata.image.model.ImageConfig;
 import dev.strata.image.model.ImageManifest;
@@ -67,9 +68,11 @@ public final class Store implements AutoCloseable {
     private final ImageStore images;
     private final ImageChains chains;
     private final Leases leases;
+    private final Containers containers;
 
     private Store(Path root, StoreLock lock, MountTable mounts, ContentStore content, DiffDriver driver,
-                  LayerStore layers, ImageStore images, ImageChains chains, Leases leases) {
+                  LayerStore layers, ImageStore images, ImageChains chains, Leases leases, Containers containers) {
+        this.containers = containers;
         this.root = root;
         this.lock = lock;
         this.mounts = mounts;
@@ -124,18 +127,23 @@ public final class Store implements AutoCloseable {
                 ImageChains chains = new ImageChains(images, content);
                 Leases leases = new Leases(real.resolve("leases"));
                 MountTable mounts = new MountTable(real.resolve("mounts.json"));
-                // In use: every layer of a named image, and a mounted image's top layer (its parents have a child).
+                ContainerRecords containerRecords = new ContainerRecords(real.resolve("containers"));
+                // In use: every layer of a named image, and the top layer of a mounted image or of a container
+                // (its parents have a child). Containers' own driver layers are no layer's, and no orphans.
                 LayerStore layers = new LayerStore(real.resolve("layers"), driver, lock, leases, () -> {
                     Set<Digest> used = new HashSet<>(chains.all());
                     used.addAll(mounts.layers());
+                    used.addAll(containerRecords.topLayers());
                     return used;
-                });
+                }, containerRecords::driverIds);
+                Containers containers = new Containers(real, lock, containerRecords, layers, leases, driver);
                 reconcileMounts(mounts, layers, driver);
+                containers.reconcile();
                 layers.cleanup();
                 for (Path p : listTemps(real)) { // an images.json write cut short
                     Files.deleteIfExists(p);
                 }
-                return new Store(real, lock, mounts, content, driver, layers, images, chains, leases);
+                return new Store(real, lock, mounts, content, driver, layers, images, chains, leases, containers);
             } catch (IOException | RuntimeException e) {
                 driver.close();
                 throw e;
@@ -373,7 +381,8 @@ public final class Store implements AutoCloseable {
     /**
      * Forgets the name; layers no other image, mount or lease uses are removed; blobs stay until {@link #gc}.
      *
-     * @throws FailedPreconditionException when the image is mounted ({@link #mount})
+     * @throws FailedPreconditionException when the image is mounted ({@link #mount}) or a container was created from
+     *                                     it ({@link #createContainer}); the message names them
      */
     public void removeImage(String name) throws IOException {
         try (StoreLock.Held ignored = lock.exclusive()) {
@@ -381,6 +390,15 @@ public final class Store implements AutoCloseable {
             if (mounted.isPresent()) {
                 throw new FailedPreconditionException("image " + name + " is mounted at " + mounted.get().path()
                         + " (" + mounted.get().count() + " mount(s)); unmount it first");
+            }
+            Optional<ImageRecord> named = images.get(name);
+            if (named.isPresent()) {
+                List<Container> on = containers.on(named.get().manifest());
+                if (!on.isEmpty()) {
+                    throw new FailedPreconditionException("image " + name + " is in use by container(s) "
+                            + on.stream().map(c -> c.name() + " (" + c.shortId() + ")").toList()
+                            + "; remove them first");
+                }
             }
             ImageRecord r = images.remove(name).orElseThrow(() -> new NotFoundException("no image named " + name
                     + " in " + root));
@@ -743,6 +761,133 @@ public final class Store implements AutoCloseable {
         try (StoreLock.Held ignored = lock.exclusive()) {
             lease.holdContent(root);
         }
+    }
+
+    // ---- containers ----------------------------------------------------------------------------------------------
+
+    /**
+     * Creates a container on image {@code image} (any spelling {@link #resolveImage} takes): a writable driver layer
+     * of its own on the image's top layer (overlay: an empty upper directory; vfs: a copy of the image, with reflinks
+     * where the file system has them), recorded under a random 64-hex id and {@code name} (null: a generated one).
+     * Crash-safe: a kill at any point leaves the whole container or nothing (an unrecorded driver layer is removed on
+     * the next open). The image cannot be removed, and its layers are never collected, while the container exists.
+     *
+     * @throws dev.strata.image.AlreadyExistsException when another container has {@code name}
+     * @throws FailedPreconditionException              when the image has no layers
+     * @throws IllegalArgumentException                 when {@code name} is not a valid name
+     *                                                  ({@link Container#checkName})
+     */
+    public Container createContainer(String image, String name) throws IOException {
+        ImageRecord r = resolveImage(image);
+        Digest top = topLayer(r.name()).orElseThrow(() -> new FailedPreconditionException("image " + r.name()
+                + " has no layers to create a container on"));
+        return containers.create(r, top, name);
+    }
+
+    /** Every container, sorted by name. */
+    public List<Container> containers() throws IOException {
+        return containers.list();
+    }
+
+    /**
+     * The container {@code spelling} names: its full id, its name, or a prefix of exactly one container's id (in
+     * that order).
+     *
+     * @throws NotFoundException           when nothing matches
+     * @throws FailedPreconditionException when the prefix matches several ids (they are named)
+     */
+    public Container resolveContainer(String spelling) throws IOException {
+        return containers.resolve(spelling);
+    }
+
+    /**
+     * Mounts container {@code c}'s root file system read-write and returns where (overlay: the image's layers as
+     * lowers and the container's layer as upper; vfs: the container layer's directory). Like {@link #mount} it
+     * outlives this store and process and is counted in the container's record: every mount needs an
+     * {@link #unmountContainer}, from any process.
+     *
+     * @throws NotFoundException when the container no longer exists
+     */
+    public Path mountContainer(Container c) throws IOException {
+        return containers.mount(c);
+    }
+
+    /**
+     * Releases one {@link #mountContainer}; the last detaches the mount. Returns how many remain.
+     *
+     * @throws FailedPreconditionException when the container is not mounted
+     */
+    public int unmountContainer(Container c) throws IOException {
+        return containers.unmount(c);
+    }
+
+    /**
+     * What changed in container {@code c} against its image, in tree order. Overlay reads its upper directory
+     * (native diff), vfs compares trees; both through {@link dev.strata.image.fs.RootedTreeReader}, which never
+     * follows a symlink the container's processes put there. Works while the container is mounted.
+     */
+    public List<dev.strata.image.layer.Change> changes(Container c) throws IOException {
+        return containers.changes(c);
+    }
+
+    /**
+     * Writes container {@code c}'s changes against its image as an OCI layer to {@code out} (flushed, not closed),
+     * computing digest, size and DiffID as it writes; read as {@link #changes} is.
+     */
+    public dev.strata.image.layer.LayerWriteResult diff(Container c, java.io.OutputStream out,
+                                                        dev.strata.image.layer.LayerWriterOptions options)
+            throws IOException {
+        return containers.diff(c, out, options);
+    }
+
+    /**
+     * Removes container {@code c}: its record, then its driver layer; image layers only it kept (its image's name
+     * was moved to another image meanwhile) are removed too.
+     *
+     * @param force also when mounted: the mount is detached first (as {@code podman rm --force})
+     * @throws FailedPreconditionException when it is mounted and {@code force} is false
+     */
+    public void removeContainer(Container c, boolean force) throws IOException {
+        containers.remove(c, force);
+    }
+
+    /**
+     * The image layer a commit made from a container: its blob (in the content store), DiffID and ChainID.
+     *
+     * @param blob    descriptor of the compressed layer blob
+     * @param diffId  digest of the uncompressed tar
+     * @param chainId the new layer's ChainID (on the container's top layer), registered and held
+     */
+    record CommittedLayer(Descriptor blob, Digest diffId, Digest chainId) {
+    }
+
+    /**
+     * The first half of a commit: streams container {@code c}'s diff once into a content writer (digest, size and
+     * DiffID computed on the way), commits the blob and holds it in {@code lease} under the store lock (so no gc
+     * takes it before a manifest names it), then registers it as a layer on the container's top layer through the
+     * normal registration path (the blob applied onto a new driver layer, held by {@code lease}). The container's
+     * own driver layer stays the container's: an image layer never changes after it is published.
+     */
+    CommittedLayer commitLayer(Container c, LayerWriterOptions options, LayerLease lease) throws IOException {
+        if (layers.hold(c.topLayer(), lease).isEmpty()) {
+            throw new NotFoundException("image layer " + c.topLayer() + " under container " + c.name()
+                    + " is not stored in " + root);
+        }
+        Descriptor blob;
+        dev.strata.image.layer.LayerWriteResult written;
+        try (dev.strata.image.content.ContentWriter w = content.writer()) {
+            written = containers.diff(c, w, options);
+            blob = new Descriptor(written.mediaType(), written.digest(), written.size());
+            try (StoreLock.Held ignored = lock.exclusive()) {
+                w.commit();
+                lease.holdContent(blob);
+            }
+        }
+        Digest chainId = ChainId.next(c.topLayer(), written.diffId());
+        if (layers.hold(chainId, lease).isEmpty()) {
+            registerStored(blob, c.topLayer(), written.diffId(), lease);
+        }
+        return new CommittedLayer(blob, written.diffId(), chainId);
     }
 
     @Override

@@ -479,6 +479,64 @@ public abstract class GraphDriverConformanceTest {
     }
 
     @Test
+    void writableViewChangesTheLayerAndOutlivesTheDriver() throws IOException {
+        layer("base", null, new TarBuilder().file("a", "base a").file("gone", "g").dir("d").file("d/keep", "k"));
+        layer("image", "base", new TarBuilder().file("b", "image b"));
+        driver.create("rw", "image");
+        Path rw = driver.mountWritable("rw");
+        try {
+            assertThat(driver.mountWritable("rw")).as("idempotent").isEqualTo(rw);
+            assertThat(driver.writableMounted("rw")).isTrue();
+            assertThat(Files.readString(rw.resolve("a"))).isEqualTo("base a");
+            Files.writeString(rw.resolve("new"), "added");
+            Files.writeString(rw.resolve("b"), "changed b");
+            Files.delete(rw.resolve("gone"));
+            assertThat(read("rw", "new")).as("get shows what the writable view wrote").isEqualTo("added");
+            assertThat(driver.changes("rw", "image")).extracting(Change::toString)
+                    .containsExactly("C /b", "D /gone", "A /new");
+            if (viewsAreReadOnlyMounts()) {
+                assertThat(mountsUnder(driver.home())).contains(rw);
+                assertThatThrownBy(() -> driver.remove("rw")).isInstanceOf(FailedPreconditionException.class)
+                        .hasMessageContaining(rw.toString());
+                assertThatThrownBy(() -> driver.applyDiff("rw", "image",
+                        new ByteArrayInputStream(new TarBuilder().file("x", "x").end().bytes())))
+                        .isInstanceOf(FailedPreconditionException.class);
+            }
+            assertThat(read("image", "b")).as("the image layer is untouched").isEqualTo("image b");
+            driver.close();
+            closed = true;
+            assertThat(Files.readString(rw.resolve("new"))).as("after close").isEqualTo("added");
+            Files.writeString(rw.resolve("late"), "written after close");
+            try (DiffDriver reopened = NaiveDiff.wrap(provider().open(driver.home(), Map.of()))) {
+                assertThat(reopened.writableMounted("rw")).as("after reopen").isTrue();
+                assertThat(reopened.mountWritable("rw")).isEqualTo(rw);
+                reopened.unmountWritable("rw");
+                reopened.unmountWritable("rw"); // nothing attached: no-op
+                assertThat(mountsUnder(reopened.home())).isEmpty();
+                if (viewsAreReadOnlyMounts()) {
+                    assertThat(reopened.writableMounted("rw")).isFalse();
+                }
+                assertThat(reopened.changes("rw", "image")).extracting(Change::toString)
+                        .containsExactly("C /b", "D /gone", "A /late", "A /new");
+                Path dir = reopened.get("rw");
+                try {
+                    assertThat(Files.readString(dir.resolve("late"))).isEqualTo("written after close");
+                    assertThat(dir.resolve("gone")).doesNotExist();
+                } finally {
+                    reopened.put("rw");
+                }
+                reopened.remove("rw");
+                assertThat(reopened.layers()).containsExactly("base", "image");
+                assertThatThrownBy(() -> reopened.mountWritable("missing")).isInstanceOf(NotFoundException.class);
+            }
+        } finally {
+            if (!closed) {
+                driver.unmountWritable("rw");
+            }
+        }
+    }
+
+    @Test
     void viewOf128LayerChainIsReadableAndNotCountedByGetPut() throws IOException {
         String parent = null;
         for (int i = 0; i < 128; i++) {
