@@ -1,5 +1,8 @@
 package dev.strata.cli;
 
+import dev.strata.image.AuthenticationException;
+import dev.strata.image.NotFoundException;
+import dev.strata.image.UnavailableException;
 import dev.strata.image.content.ContentStore;
 import dev.strata.image.model.Platform;
 import dev.strata.image.progress.ProgressListener;
@@ -17,6 +20,7 @@ import picocli.CommandLine.ParentCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -64,7 +68,9 @@ final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ImageReference ref = Remote.reference(reference);
+        String bare = reference.startsWith("docker://") ? reference.substring("docker://".length()) : reference;
+        Remote.reference(reference); // a malformed reference is refused before any file is read
+        List<ImageReference> candidates = registry.registriesConf().resolveShortName(bare);
         ImageArg destination = dest != null ? ImageArg.parse(dest) : null;
         if (destination != null && !destination.isLayout()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dest must be oci:DIR[:NAME], got '"
@@ -74,6 +80,21 @@ final class PullCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be between 1 and "
                     + PullOptions.MAX_JOBS);
         }
+        // A short name goes to each unqualified-search-registries entry in turn, until one has the image.
+        for (int i = 0; ; i++) {
+            ImageReference ref = candidates.get(i);
+            try {
+                return pull(ref, destination);
+            } catch (NotFoundException | AuthenticationException | UnavailableException e) {
+                if (i + 1 >= candidates.size()) {
+                    throw e;
+                }
+                System.err.println("warning: " + ref + ": " + e.getMessage() + "; trying " + candidates.get(i + 1));
+            }
+        }
+    }
+
+    private Integer pull(ImageReference ref, ImageArg destination) throws IOException {
         ProgressPrinter printer = quiet ? null : ProgressPrinter.forStderr();
         PullOptions options = PullOptions.defaults()
                 .withPlatform(platform != null ? Platform.parse(platform) : Platform.host())

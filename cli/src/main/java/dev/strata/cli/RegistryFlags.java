@@ -3,7 +3,9 @@ package dev.strata.cli;
 import dev.strata.image.reference.ImageReference;
 import dev.strata.image.registry.CredentialStore;
 import dev.strata.image.registry.Credentials;
+import dev.strata.image.registry.RegistriesConf;
 import dev.strata.image.registry.RegistryOptions;
+import dev.strata.image.progress.ProgressEvent;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -26,6 +28,27 @@ final class RegistryFlags {
     @Option(names = "--password-stdin", description = "Read the password for --creds USER from standard input.")
     boolean passwordStdin;
 
+    @Option(names = "--registries-conf", paramLabel = "FILE", description = "Mirrors, blocked and insecure "
+            + "registries and short-name search from FILE (containers-registries.conf(5), version 2) instead of "
+            + "$CONTAINERS_REGISTRIES_CONF, ~/.config/containers/registries.conf or /etc/containers/registries.conf.")
+    Path registriesConf;
+
+    /** Read on first use only: commands that talk to no registry never parse it. */
+    private RegistriesConf conf;
+
+    /** The registries.conf in effect: --registries-conf, else the first default file that exists, else none. */
+    RegistriesConf registriesConf() {
+        if (conf == null) {
+            try {
+                conf = registriesConf != null ? RegistriesConf.read(registriesConf)
+                        : RegistriesConf.fromDefaultLocation();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("reading registries.conf: " + e.getMessage(), e);
+            }
+        }
+        return conf;
+    }
+
     @Option(names = "--authfile", paramLabel = "FILE", description = "Read credentials from FILE (an auth.json or "
             + "docker config.json) instead of the default files.")
     Path authFile;
@@ -44,7 +67,13 @@ final class RegistryFlags {
     }
 
     RegistryOptions options(ImageReference ref, CommandLine cmd) {
-        RegistryOptions o = RegistryOptions.defaults().withTlsVerify(tlsVerify);
+        RegistryOptions o = RegistryOptions.defaults().withTlsVerify(tlsVerify)
+                .withRegistriesConf(registriesConf())
+                .withNotices(event -> {
+                    if (event instanceof ProgressEvent.Warning w) {
+                        System.err.println("warning: " + w.message());
+                    }
+                });
         if (certDir != null) {
             o = o.withCertDir(certDir);
         }

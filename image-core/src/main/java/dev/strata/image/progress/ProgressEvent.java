@@ -62,6 +62,16 @@ public sealed interface ProgressEvent {
         }
     }
 
+    /**
+     * Something the caller may want to show that did not stop the operation: a registries.conf mirror that failed
+     * and was skipped for the next source.
+     */
+    record Warning(String message) implements ProgressEvent {
+        public Warning {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
     /** The blob the event is about, or null for {@link Resolved}. */
     default Digest digest() {
         return null;

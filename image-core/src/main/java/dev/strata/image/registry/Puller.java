@@ -317,6 +317,9 @@ public final class Puller {
                     received = copy(client, repository, blob, w, listener, failed);
                 } catch (DigestMismatchException e) {
                     w.discard(); // more bytes than the blob has: what came is no prefix worth resuming
+                    if (client.hasMirrors() && attempt < client.sources().size()) {
+                        continue; // a mirror's bad bytes: it is skipped now, the next source is read from 0
+                    }
                     throw e;
                 }
                 listener.onEvent(new ProgressEvent.Verifying(digest));

@@ -68,11 +68,30 @@ public final class RegistryClient {
     private final DirectTransport direct;
     private final Authenticator authenticator;
     private final Clock clock = Clock.systemUTC();
+    /** The repository callers name (the reference's) and its name at this endpoint (after a location rewrite). */
+    private final String callerRepository;
+    private final String endpointRepository;
+    /** registries.conf mirrors tried before this client for reads; empty without a rule. */
+    private final List<RegistryClient> mirrors;
+    private final boolean isMirror;
+    /** Blobs a mirror served with the wrong digest: that mirror is not asked for them again. */
+    private final Set<String> mismatched = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RegistryClient(String registry, String apiHost, boolean loopback, RegistryOptions options) {
+        this(registry, apiHost, loopback, false, options, null, null, List.of(), false);
+    }
+
+    private RegistryClient(String registry, String apiHost, boolean loopback, boolean insecure,
+                           RegistryOptions options, String callerRepository, String endpointRepository,
+                           List<RegistryClient> mirrors, boolean isMirror) {
         this.registry = registry;
         this.options = options;
-        String scheme = switch (options.transport()) {
+        this.callerRepository = callerRepository;
+        this.endpointRepository = endpointRepository;
+        this.mirrors = List.copyOf(mirrors);
+        this.isMirror = isMirror;
+        // registries.conf insecure = true is plain HTTP, as --tls-verify=false is (see RegistryOptions).
+        String scheme = insecure ? "http" : switch (options.transport()) {
             case HTTP -> "http";
             case HTTPS -> "https";
             case AUTO -> loopback ? "http" : "https";
@@ -97,10 +116,32 @@ public final class RegistryClient {
                 options.requestTimeout(), options.transferLimits(), options.userAgent(), clock);
     }
 
-    /** A client for the registry of {@code reference} (Docker Hub's API host for {@code docker.io}). */
+    /**
+     * A client for the registry of {@code reference} (Docker Hub's API host for {@code docker.io}), through the
+     * options' registries.conf: reads (manifests, blobs) try the rule's mirrors for this reference first, in order,
+     * then the primary; a mirror that fails (unreachable, 404, refused, wrong digest) is reported as a
+     * {@link dev.strata.image.progress.ProgressEvent.Warning} and skipped. Writes, deletes and listings go to the
+     * primary only. The primary may be another location (the rule's {@code location}); the repository callers pass
+     * is {@code reference.repository()} and is rewritten for each endpoint.
+     *
+     * @throws dev.strata.image.FailedPreconditionException when registries.conf blocks the reference
+     */
     public static RegistryClient create(ImageReference reference, RegistryOptions options) {
-        return new RegistryClient(reference.registry(), reference.registryApiHost(), reference.isLoopbackRegistry(),
-                options);
+        List<RegistriesConf.Endpoint> endpoints = options.registries().endpointsFor(reference);
+        List<RegistryClient> mirrors = new ArrayList<>();
+        RegistryClient primary = null;
+        for (RegistriesConf.Endpoint e : endpoints) {
+            ImageReference at = e.reference();
+            RegistryClient c = new RegistryClient(at.registry(), at.registryApiHost(), at.isLoopbackRegistry(),
+                    e.insecure(), options, reference.repository(), at.repository(), e.mirror() ? List.of() : mirrors,
+                    e.mirror());
+            if (e.mirror()) {
+                mirrors.add(c);
+            } else {
+                primary = c;
+            }
+        }
+        return primary;
     }
 
     /** A client for {@code registry} as written in references: {@code quay.io}, {@code 127.0.0.1:5000}. */
@@ -121,6 +162,80 @@ public final class RegistryClient {
                 return value;
             }
         };
+    }
+
+    // ---- registries.conf endpoints ----
+
+    /** The repository's name at this endpoint: a location rewrite changes the reference's, others pass. */
+    private String local(String repository) {
+        return repository != null && repository.equals(callerRepository) ? endpointRepository : repository;
+    }
+
+    /** The endpoints reads go to, in order: the mirrors, then this client (the primary). */
+    List<RegistryClient> sources() {
+        if (mirrors.isEmpty()) {
+            return List.of(this);
+        }
+        List<RegistryClient> all = new ArrayList<>(mirrors);
+        all.add(this);
+        return all;
+    }
+
+    /** Whether this endpoint is a registries.conf mirror (its failures fall through to the next source). */
+    boolean isMirror() {
+        return isMirror;
+    }
+
+    /** Whether reads of this client may come from mirrors. */
+    public boolean hasMirrors() {
+        return !mirrors.isEmpty();
+    }
+
+    /** Remembers that {@code mirror} served {@code digest} with other bytes: it is skipped for that blob. */
+    void markMismatched(RegistryClient mirror, Digest digest) {
+        mismatched.add(mirror.base + " " + digest);
+    }
+
+    boolean mismatched(RegistryClient source, Digest digest) {
+        return mismatched.contains(source.base + " " + digest);
+    }
+
+    /** Reports a mirror that failed and was skipped. */
+    void skipped(RegistryClient mirror, String what, RuntimeException e) {
+        String message = "mirror " + mirror.base.getAuthority() + " failed" + (what == null ? "" : " " + what)
+                + ", trying the next source: " + e.getMessage();
+        LOG.debug(message, e);
+        options.notices().onEvent(new dev.strata.image.progress.ProgressEvent.Warning(message));
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegistryClient.class);
+
+    private <T> T fromSources(java.util.function.Function<RegistryClient, T> op) {
+        return fromSources(op, r -> true);
+    }
+
+    /**
+     * {@code op} on each mirror in order, then on this client; a mirror's answer counts when {@code found} accepts
+     * it, and a mirror that throws (unreachable, missing, refused, wrong digest, invalid document) is skipped.
+     * Invalid arguments are ours, not the mirror's: they end the search at once.
+     */
+    private <T> T fromSources(java.util.function.Function<RegistryClient, T> op, java.util.function.Predicate<T> found) {
+        for (RegistryClient m : mirrors) {
+            try {
+                T r = op.apply(m);
+                if (found.test(r)) {
+                    return r;
+                }
+                options.notices().onEvent(new dev.strata.image.progress.ProgressEvent.Warning("mirror "
+                        + m.base.getAuthority() + " does not have it, trying the next source"));
+            } catch (StrataException e) {
+                if (e.kind() == ErrorKind.INVALID_ARGUMENT) {
+                    throw e;
+                }
+                skipped(m, null, e);
+            }
+        }
+        return op.apply(this);
     }
 
     /** The retries a blob download may use to resume (see {@link ResumingBlobStream}). */
@@ -152,6 +267,11 @@ public final class RegistryClient {
      * @throws InvalidImageException   when the body is not a manifest or index, or contradicts its Content-Type
      */
     public ManifestResponse getManifest(String repository, String reference) {
+        return fromSources(c -> c.getManifestHere(repository, reference));
+    }
+
+    private ManifestResponse getManifestHere(String repository, String reference) {
+        repository = local(repository);
         Digest requested = checkReference(reference);
         String what = "GET manifest " + name(repository) + (requested != null ? "@" : ":") + reference;
         Call call = new Call("GET", manifestUri(repository, reference), Map.of("Accept", MediaType.MANIFEST_ACCEPT),
@@ -208,6 +328,11 @@ public final class RegistryClient {
      * {@code Docker-Content-Digest}, size from Content-Length), or empty when the registry does not know it.
      */
     public Optional<Descriptor> headManifest(String repository, String reference) {
+        return fromSources(c -> c.headManifestHere(repository, reference), Optional::isPresent);
+    }
+
+    private Optional<Descriptor> headManifestHere(String repository, String reference) {
+        repository = local(repository);
         Digest requested = checkReference(reference);
         String what = "HEAD manifest " + name(repository) + (requested != null ? "@" : ":") + reference;
         HttpResponse<InputStream> resp = send(new Call("HEAD", manifestUri(repository, reference),
@@ -231,6 +356,11 @@ public final class RegistryClient {
 
     /** The size of a blob in {@code repository}, or empty when the registry does not have it there. */
     public OptionalLong headBlob(String repository, Digest digest) {
+        return fromSources(c -> c.headBlobHere(repository, digest), OptionalLong::isPresent);
+    }
+
+    private OptionalLong headBlobHere(String repository, Digest digest) {
+        repository = local(repository);
         String what = "HEAD blob " + name(repository) + "@" + digest;
         HttpResponse<InputStream> resp = send(new Call("HEAD", blobUri(repository, digest), Map.of(), null,
                 pull(repository), what), Set.of(404));
@@ -247,6 +377,12 @@ public final class RegistryClient {
      * {@link #fetchBlob} unless you verify yourself.
      */
     public InputStream openBlob(String repository, Descriptor blob, long offset) {
+        return fromSources(c -> c.openBlobHere(repository, blob, offset));
+    }
+
+    /** {@link #openBlob} at this endpoint only (no mirrors): what {@link ResumingBlobStream} reads each source by. */
+    InputStream openBlobHere(String repository, Descriptor blob, long offset) {
+        repository = local(repository);
         if (offset < 0 || offset > blob.size()) {
             throw new IllegalArgumentException("offset " + offset + " outside blob " + blob.digest() + " of "
                     + blob.size() + " bytes");
@@ -297,6 +433,7 @@ public final class RegistryClient {
 
     /** Opens an upload session ({@code POST /v2/<name>/blobs/uploads/}). */
     public BlobUpload startUpload(String repository) {
+        repository = local(repository);
         String what = "start upload to " + name(repository);
         HttpResponse<InputStream> resp = send(new Call("POST", base.resolve("/v2/" + repo(repository)
                 + "/blobs/uploads/"), Map.of(), BodyPublishers::noBody, push(repository), what), Set.of());
@@ -309,7 +446,8 @@ public final class RegistryClient {
      * (cross-repository mount). True when mounted (201); false when the registry declined (it then opened an
      * upload session, which is cancelled here).
      */
-    public boolean mountBlob(String repository, Digest digest, String fromRepository) {
+    public boolean mountBlob(String callerRepository, Digest digest, String fromRepository) {
+        String repository = local(callerRepository);
         String what = "mount " + digest + " from " + name(fromRepository) + " into " + name(repository);
         URI uri = base.resolve("/v2/" + repo(repository) + "/blobs/uploads/?mount=" + digest + "&from="
                 + repo(fromRepository));
@@ -387,6 +525,7 @@ public final class RegistryClient {
      * {@code Docker-Content-Digest}, when sent, must be the digest of {@code raw}.
      */
     public Digest putManifest(String repository, String reference, byte[] raw, String mediaType) {
+        repository = local(repository);
         Digest requested = checkReference(reference);
         Digest digest = requested != null ? requested.recompute(raw) : Digest.sha256(raw);
         if (requested != null && !digest.equals(requested)) {
@@ -425,6 +564,7 @@ public final class RegistryClient {
 
     /** {@link #listTags(String)}, asking for pages of {@code pageSize} names ({@code ?n=}). */
     public List<String> listTags(String repository, int pageSize) {
+        repository = local(repository);
         return list(base.resolve("/v2/" + repo(repository) + "/tags/list?n=" + checkPage(pageSize)), "tags",
                 pull(repository), "list tags of " + name(repository));
     }
@@ -508,6 +648,7 @@ public final class RegistryClient {
      * @throws FailedPreconditionException  when the registry does not allow deletes (405)
      */
     public void deleteManifest(String repository, Digest digest) {
+        repository = local(repository);
         String what = "delete manifest " + name(repository) + "@" + digest;
         HttpResponse<InputStream> resp = send(new Call("DELETE", manifestUri(repository, digest.toString()),
                 Map.of(), null, List.of(scope(repository, "delete")), what), Set.of(405));

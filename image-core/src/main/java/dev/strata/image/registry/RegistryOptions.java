@@ -1,5 +1,8 @@
 package dev.strata.image.registry;
 
+import dev.strata.image.progress.ProgressEvent;
+import dev.strata.image.progress.ProgressListener;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -24,10 +27,13 @@ import java.util.Objects;
  * @param transferLimits deadlines for whole documents and the minimum throughput of blobs: a registry that drips
  *                       bytes is treated as stalled (see {@link TransferLimits})
  * @param proxy          the forward proxy of each request ({@link ProxyConfig}: HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
+ * @param registries     mirrors, blocked and insecure registries ({@link RegistriesConf}; empty: none)
+ * @param notices        where a mirror that failed and was skipped is reported ({@link ProgressEvent.Warning})
  */
 public record RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
                               Duration connectTimeout, Duration requestTimeout, String userAgent,
-                              TransferLimits transferLimits, ProxyConfig proxy) {
+                              TransferLimits transferLimits, ProxyConfig proxy,
+                              RegistriesConf registries, ProgressListener notices) {
 
     /** Scheme selection; see the class comment. */
     public enum Transport { AUTO, HTTPS, HTTP }
@@ -41,6 +47,16 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
         Objects.requireNonNull(userAgent, "userAgent");
         Objects.requireNonNull(transferLimits, "transferLimits");
         Objects.requireNonNull(proxy, "proxy");
+        Objects.requireNonNull(registries, "registries");
+        Objects.requireNonNull(notices, "notices");
+    }
+
+    /** No registries.conf rules, no notices. */
+    public RegistryOptions(Transport transport, Path certDir, CredentialStore credentials, RetryPolicy retryPolicy,
+                           Duration connectTimeout, Duration requestTimeout, String userAgent,
+                           TransferLimits transferLimits, ProxyConfig proxy) {
+        this(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout, userAgent, transferLimits,
+                proxy, RegistriesConf.empty(), ProgressListener.NONE);
     }
 
     /** Proxies from the environment ({@link ProxyConfig#fromEnvironment()}). */
@@ -75,7 +91,7 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
 
     public RegistryOptions withTransport(Transport t) {
         return new RegistryOptions(t, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits, proxy);
+                userAgent, transferLimits, proxy, registries, notices);
     }
 
     /** {@code tlsVerify=false} means plain HTTP (an insecure registry); true restores the default. */
@@ -85,32 +101,47 @@ public record RegistryOptions(Transport transport, Path certDir, CredentialStore
 
     public RegistryOptions withCertDir(Path dir) {
         return new RegistryOptions(transport, dir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits, proxy);
+                userAgent, transferLimits, proxy, registries, notices);
     }
 
     public RegistryOptions withCredentials(CredentialStore store) {
         return new RegistryOptions(transport, certDir, store, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits, proxy);
+                userAgent, transferLimits, proxy, registries, notices);
     }
 
     public RegistryOptions withRetryPolicy(RetryPolicy policy) {
         return new RegistryOptions(transport, certDir, credentials, policy, connectTimeout, requestTimeout,
-                userAgent, transferLimits, proxy);
+                userAgent, transferLimits, proxy, registries, notices);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration request) {
         return new RegistryOptions(transport, certDir, credentials, retryPolicy, connect, request,
-                userAgent, transferLimits, proxy);
+                userAgent, transferLimits, proxy, registries, notices);
     }
 
     /** Through {@code p} instead of the environment's proxies ({@link ProxyConfig#none()}: always direct). */
     public RegistryOptions withProxy(ProxyConfig p) {
         return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, transferLimits, p);
+                userAgent, transferLimits, p, registries, notices);
     }
 
     public RegistryOptions withTransferLimits(TransferLimits limits) {
         return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
-                userAgent, limits, proxy);
+                userAgent, limits, proxy, registries, notices);
+    }
+
+    /**
+     * Mirrors, blocked and insecure registries from a registries.conf ({@link RegistriesConf}): reads go to the
+     * rule's mirrors first, then to the primary; pushes, deletes and listings to the primary only.
+     */
+    public RegistryOptions withRegistriesConf(RegistriesConf conf) {
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits, proxy, conf, notices);
+    }
+
+    /** Where skipped mirrors are reported (the library never prints). */
+    public RegistryOptions withNotices(ProgressListener listener) {
+        return new RegistryOptions(transport, certDir, credentials, retryPolicy, connectTimeout, requestTimeout,
+                userAgent, transferLimits, proxy, registries, listener);
     }
 }

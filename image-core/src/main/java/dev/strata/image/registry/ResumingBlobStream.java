@@ -13,6 +13,12 @@ import java.time.Instant;
  * size, the blob is reopened with a {@code Range} from the byte reached. A body longer than the size is refused
  * at its first extra byte ({@link DigestMismatchException}). Verification is left to the wrapping
  * {@link dev.strata.image.digest.VerifyingInputStream}, which therefore sees every byte exactly once.
+ *
+ * <p>With registries.conf mirrors the sources are the client's mirrors, then its primary: a source that cannot be
+ * opened, or keeps breaking, is skipped for the next one (from the byte reached). A stream that starts at byte 0
+ * hashes what it passes on while mirrors are involved, and a mirror whose bytes do not hash to the digest is never
+ * accepted: the stream throws {@link DigestMismatchException} and the client skips that mirror for the blob from
+ * then on, so the caller's next attempt (which must start again from byte 0) reads the next source.
  */
 final class ResumingBlobStream extends InputStream {
     private final RegistryClient client;
@@ -23,6 +29,9 @@ final class ResumingBlobStream extends InputStream {
     private long position;
     private int resumes;
     private boolean closed;
+    private final java.util.List<RegistryClient> sources;
+    private int source;
+    private final java.security.MessageDigest hash;
 
     ResumingBlobStream(RegistryClient client, String repository, Descriptor blob, RetryPolicy policy) {
         this(client, repository, blob, policy, 0);
@@ -39,6 +48,9 @@ final class ResumingBlobStream extends InputStream {
         this.blob = blob;
         this.policy = policy;
         this.position = start;
+        this.sources = client.sources().stream().filter(c -> !c.isMirror() || !client.mismatched(c, blob.digest()))
+                .toList();
+        this.hash = start == 0 && client.hasMirrors() ? blob.digest().algorithm().newMessageDigest() : null;
     }
 
     @Override
@@ -57,8 +69,18 @@ final class ResumingBlobStream extends InputStream {
             return 0;
         }
         while (true) {
+            RegistryClient at = sources.get(source);
             if (current == null) {
-                current = client.openBlob(repository, blob, position);
+                try {
+                    current = at.openBlobHere(repository, blob, position);
+                } catch (dev.strata.image.StrataException e) {
+                    if (!at.isMirror() || e.kind() == dev.strata.image.ErrorKind.INVALID_ARGUMENT) {
+                        throw e;
+                    }
+                    client.skipped(at, "to serve blob " + blob.digest(), e);
+                    source++;
+                    continue;
+                }
             }
             IOException failure;
             try {
@@ -69,13 +91,30 @@ final class ResumingBlobStream extends InputStream {
                     position += n;
                     if (position > blob.size()) {
                         closeCurrent();
+                        if (at.isMirror()) {
+                            client.markMismatched(at, blob.digest());
+                        }
                         throw new DigestMismatchException("blob " + blob.digest() + " from "
-                                + client.baseUri().getAuthority() + " is longer than the " + blob.size()
-                                + " bytes its descriptor lists");
+                                + (at.isMirror() ? "mirror " : "") + at.baseUri().getAuthority()
+                                + " is longer than the " + blob.size() + " bytes its descriptor lists");
+                    }
+                    if (hash != null) {
+                        hash.update(b, off, n);
                     }
                     return n;
                 }
                 if (n < 0 && position >= blob.size()) {
+                    if (hash != null && at.isMirror()) {
+                        dev.strata.image.digest.Digest got = dev.strata.image.digest.Digest.of(
+                                blob.digest().algorithm(), hash.digest());
+                        if (!got.equals(blob.digest())) {
+                            closeCurrent();
+                            client.markMismatched(at, blob.digest());
+                            throw new DigestMismatchException("blob " + blob.digest() + " from mirror "
+                                    + at.baseUri().getAuthority() + " hashes to " + got + ": not used; the next "
+                                    + "attempt reads the next source");
+                        }
+                    }
                     return -1;
                 }
                 failure = new IOException("connection ended at byte " + position + " of " + blob.size());
@@ -84,9 +123,16 @@ final class ResumingBlobStream extends InputStream {
             }
             closeCurrent();
             resumes++;
+            if (!policy.canRetry(resumes) && at.isMirror()) {
+                client.skipped(at, "to serve blob " + blob.digest(), new UnavailableException("failed at byte "
+                        + position + " after " + resumes + " attempts: " + StalledException.describe(failure)));
+                source++;
+                resumes = 0;
+                continue;
+            }
             if (!policy.canRetry(resumes)) {
                 throw new UnavailableException("download of " + blob.digest() + " from "
-                        + client.baseUri().getAuthority() + " failed at byte " + position + " of " + blob.size()
+                        + at.baseUri().getAuthority() + " failed at byte " + position + " of " + blob.size()
                         + " after " + resumes + " attempts: " + StalledException.describe(failure), failure);
             }
             try {

@@ -350,7 +350,9 @@ final class StorePull {
         synchronized (this) {
             next = parallel || published == index - 1;
         }
-        if (next) {
+        // With registries.conf mirrors a blob may need a second source after its bytes were applied: it goes to the
+        // content store first (Puller.download reads the next source on a mismatch), and is applied from there.
+        if (next && !client.hasMirrors()) {
             try (ContentWriter w = content.writer(blob.digest(), blob.size())) {
                 if (!w.alreadyExists() && w.offset() == 0) {
                     return parallel ? stream(blob, index, w, preparedLayer(index)) : stream(blob, index, w, null);
